@@ -1,0 +1,3 @@
+from regviz.cli import main
+
+raise SystemExit(main())

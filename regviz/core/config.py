@@ -1,0 +1,250 @@
+"""Typed, versioned experiment configuration with JSON in and out.
+
+Every field is checked by `validate()`; a bad value raises ConfigError naming the field, the value
+and what is allowed, so the CLI and the GUI can show one clear line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+NOISE_KINDS = ("uniform", "gaussian", "none")
+OUTLIER_SHIFT_MODES = ("shared", "each")
+LOSSES = ("abs", "squared", "huber")
+METHODS = ("none", "l1", "l2", "elasticnet")
+L1_RULES = ("subgradient", "clip", "proximal")
+
+MAX_SAMPLES = 100_000
+MAX_LAYER_WIDTH = 512
+MAX_LAYERS = 8
+MAX_EPOCHS = 1_000_000
+
+
+class ConfigError(ValueError):
+    """A configuration value is out of range; the message names field, value and what is allowed."""
+
+    def __init__(self, field_name: str, value: Any, allowed: str):
+        self.field_name = field_name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field_name}: got {value!r}; expected {allowed}")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """The reference line-with-outliers recipe (see shared/design/seed-experiment.md)."""
+
+    n_samples: int = 50
+    x_min: float = 0.5
+    x_max: float = 9.5
+    slope: float = 2.0
+    intercept: float = 0.0
+    noise: str = "uniform"  # uniform on [0, scale) (upward, as in the script), gaussian N(0, scale), none
+    noise_scale: float = 2.0
+    outliers: int = 10
+    outlier_shift: float = 10.0  # shifts are drawn from U[0, outlier_shift)
+    outlier_shift_mode: str = "shared"  # one shift for all outliers, or one per outlier
+    test_fraction: float = 0.2
+    seed: int = 0
+    csv_path: str | None = None  # when set, the recipe is ignored and this file is the data
+
+    def validate(self) -> None:
+        _check_int("data.n_samples", self.n_samples, 4, MAX_SAMPLES)
+        _check_finite("data.x_min", self.x_min)
+        _check_finite("data.x_max", self.x_max)
+        if not self.x_max > self.x_min:
+            raise ConfigError("data.x_max", self.x_max, f"a number greater than data.x_min ({self.x_min})")
+        _check_finite("data.slope", self.slope)
+        _check_finite("data.intercept", self.intercept)
+        _check_choice("data.noise", self.noise, NOISE_KINDS)
+        _check_float("data.noise_scale", self.noise_scale, 0.0, 1e6)
+        _check_int("data.outliers", self.outliers, 0, self.n_samples)
+        _check_float("data.outlier_shift", self.outlier_shift, -1e6, 1e6)
+        _check_choice("data.outlier_shift_mode", self.outlier_shift_mode, OUTLIER_SHIFT_MODES)
+        _check_float("data.test_fraction", self.test_fraction, 0.05, 0.8)
+        _check_int("data.seed", self.seed, 0, 2**32 - 1)
+        if self.csv_path is not None and not isinstance(self.csv_path, str):
+            raise ConfigError("data.csv_path", self.csv_path, "a file path or null")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden_layers: tuple[int, ...] = (10, 10, 10)
+    activation: str = "linear"
+    activation_params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        return (1, *self.hidden_layers, 1)
+
+    def validate(self) -> None:
+        from regviz.core.activations import ACTIVATIONS  # late: activations imports torch
+
+        if not isinstance(self.hidden_layers, tuple) or not 1 <= len(self.hidden_layers) <= MAX_LAYERS:
+            raise ConfigError("model.hidden_layers", self.hidden_layers, f"1 to {MAX_LAYERS} layer widths")
+        for width in self.hidden_layers:
+            _check_int("model.hidden_layers", width, 1, MAX_LAYER_WIDTH)
+        _check_choice("model.activation", self.activation, tuple(ACTIVATIONS))
+        ACTIVATIONS[self.activation].with_params(**self.activation_params)  # raises ConfigError
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    loss: str = "abs"  # sum of absolute errors over the batch, the article's cost
+    huber_delta: float = 1.0
+    learning_rate: float = 0.01
+    batch_size: int = 1
+    epochs: int = 100
+    shuffle: bool = False
+    seed: int = 0  # first model's init seed; run i uses seed + i
+
+    def validate(self) -> None:
+        _check_choice("training.loss", self.loss, LOSSES)
+        _check_float("training.huber_delta", self.huber_delta, 1e-6, 1e6)
+        _check_float("training.learning_rate", self.learning_rate, 1e-7, 10.0)
+        _check_int("training.batch_size", self.batch_size, 1, MAX_SAMPLES)
+        _check_int("training.epochs", self.epochs, 1, MAX_EPOCHS)
+        if not isinstance(self.shuffle, bool):
+            raise ConfigError("training.shuffle", self.shuffle, "true or false")
+        _check_int("training.seed", self.seed, 0, 2**32 - 1)
+
+
+@dataclass(frozen=True)
+class RegularizationConfig:
+    method: str = "l1"
+    lam: float = 0.3
+    rho: float = 0.5  # elastic net: share of the L1 term
+    l1_rule: str = "subgradient"
+
+    def validate(self) -> None:
+        _check_choice("regularization.method", self.method, METHODS)
+        _check_float("regularization.lam", self.lam, 0.0, 1e3)
+        _check_float("regularization.rho", self.rho, 0.0, 1.0)
+        _check_choice("regularization.l1_rule", self.l1_rule, L1_RULES)
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
+    schema_version: int = SCHEMA_VERSION
+
+    def validate(self) -> "ExperimentConfig":
+        if self.schema_version != SCHEMA_VERSION:
+            raise ConfigError("schema_version", self.schema_version, f"{SCHEMA_VERSION}")
+        self.data.validate()
+        self.model.validate()
+        self.training.validate()
+        self.regularization.validate()
+        return self
+
+    def replace(self, **sections: Any) -> "ExperimentConfig":
+        """Replace fields by dotted name: cfg.replace(**{"training.epochs": 5})."""
+        grouped: dict[str, dict[str, Any]] = {}
+        for dotted, value in sections.items():
+            section, _, name = dotted.partition(".")
+            if not name or section not in _SECTIONS:
+                raise ConfigError(dotted, value, "a name like 'training.epochs'")
+            grouped.setdefault(section, {})[name] = value
+        changes = {}
+        for section, values in grouped.items():
+            current = getattr(self, section)
+            known = {f.name for f in dataclasses.fields(current)}
+            for name, value in values.items():
+                if name not in known:
+                    raise ConfigError(f"{section}.{name}", value, f"one of {sorted(known)}")
+            changes[section] = dataclasses.replace(current, **values)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["model"]["hidden_layers"] = list(self.model.hidden_layers)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> "ExperimentConfig":
+        if not isinstance(raw, dict):
+            raise ConfigError("config", type(raw).__name__, "a JSON object")
+        version = raw.get("schema_version", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise ConfigError("schema_version", version, f"{SCHEMA_VERSION}")
+        sections = {}
+        for name, section_cls in _SECTIONS.items():
+            values = raw.get(name, {})
+            if not isinstance(values, dict):
+                raise ConfigError(name, values, "a JSON object")
+            known = {f.name for f in dataclasses.fields(section_cls)}
+            unknown = sorted(set(values) - known)
+            if unknown:
+                raise ConfigError(f"{name}.{unknown[0]}", values[unknown[0]], f"one of {sorted(known)}")
+            values = dict(values)
+            if name == "model" and "hidden_layers" in values:
+                layers = values["hidden_layers"]
+                if not isinstance(layers, list):
+                    raise ConfigError("model.hidden_layers", layers, "a list of layer widths")
+                values["hidden_layers"] = tuple(layers)
+            sections[name] = section_cls(**values)
+        unknown_top = sorted(set(raw) - set(_SECTIONS) - {"schema_version"})
+        if unknown_top:
+            raise ConfigError(unknown_top[0], raw[unknown_top[0]], f"one of {sorted(_SECTIONS)}")
+        return cls(**sections).validate()
+
+    @classmethod
+    def from_json(cls, text: str) -> "ExperimentConfig":
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError("config", f"line {exc.lineno}", f"valid JSON ({exc.msg})") from None
+        return cls.from_dict(raw)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ExperimentConfig":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError("config", str(path), "an existing JSON file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError("config", str(path), f"a readable UTF-8 JSON file ({exc})") from None
+        return cls.from_json(text)
+
+
+_SECTIONS = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "training": TrainingConfig,
+    "regularization": RegularizationConfig,
+}
+
+
+def _check_int(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(name, value, f"a whole number from {low} to {high}")
+
+
+def _check_finite(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(name, value, "a finite number")
+
+
+def _check_float(name: str, value: Any, low: float, high: float) -> None:
+    _check_finite(name, value)
+    if not low <= value <= high:
+        raise ConfigError(name, value, f"a number from {low:g} to {high:g}")
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(name, value, "one of " + ", ".join(choices))

@@ -1,0 +1,150 @@
+"""The data: the reference line-with-outliers recipe, or a user's own two-column CSV."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from regviz.core.config import DataConfig, MAX_SAMPLES
+
+MIN_CSV_ROWS = 4
+MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+class DataError(ValueError):
+    """A data file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    x_train: np.ndarray  # shape [n_train]
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    outlier_train: np.ndarray  # bool mask over the training points
+    outlier_test: np.ndarray
+    clean_slope: float | None  # the line the points were drawn around (None for a CSV)
+    clean_intercept: float | None
+    source: str
+
+    @property
+    def n_train(self) -> int:
+        return len(self.x_train)
+
+    @property
+    def x_range(self) -> tuple[float, float]:
+        xs = np.concatenate([self.x_train, self.x_test])
+        return float(xs.min()), float(xs.max())
+
+
+def evenly_spaced_indices(n: int, count: int, offset: int = 0) -> np.ndarray:
+    """`count` indices spread evenly over range(n): 50, 10 -> 0, 5, ..., 45 (+ offset)."""
+    if count <= 0:
+        return np.zeros(0, dtype=int)
+    return (np.arange(count) * n) // count + offset
+
+
+def make_dataset(cfg: DataConfig) -> Dataset:
+    cfg.validate()
+    if cfg.csv_path:
+        x, y = load_csv(cfg.csv_path)
+        outliers = np.zeros(len(x), dtype=bool)
+        return _split(x, y, outliers, cfg.test_fraction, None, None, f"csv:{cfg.csv_path}")
+    rng = np.random.default_rng(cfg.seed)
+    n = cfg.n_samples
+    x = np.linspace(cfg.x_min, cfg.x_max, n)
+    y = cfg.slope * x + cfg.intercept
+    if cfg.noise == "uniform":
+        y = y + rng.uniform(0.0, cfg.noise_scale, n)
+    elif cfg.noise == "gaussian":
+        y = y + rng.normal(0.0, cfg.noise_scale, n)
+    outliers = np.zeros(n, dtype=bool)
+    if cfg.outliers:
+        # Offset by half a gap so outliers fall between the test points (chosen: the test error then
+        # measures how well the fit follows the main trend, the article's robustness question).
+        idx = evenly_spaced_indices(n, cfg.outliers, offset=(n // cfg.outliers) // 2)
+        idx = np.clip(idx, 0, n - 1)
+        if cfg.outlier_shift_mode == "shared":
+            shift = rng.uniform(0.0, cfg.outlier_shift) if cfg.outlier_shift else 0.0
+        else:
+            shift = rng.uniform(0.0, cfg.outlier_shift, len(idx)) if cfg.outlier_shift else 0.0
+        y[idx] += shift
+        outliers[idx] = True
+    return _split(x, y, outliers, cfg.test_fraction, cfg.slope, cfg.intercept, "recipe")
+
+
+def _split(x, y, outliers, test_fraction, slope, intercept, source) -> Dataset:
+    n = len(x)
+    n_test = min(max(1, round(n * test_fraction)), n - 1)
+    test_idx = evenly_spaced_indices(n, n_test)
+    is_test = np.zeros(n, dtype=bool)
+    is_test[test_idx] = True
+    train = ~is_test
+    return Dataset(
+        x_train=x[train].astype(np.float64),
+        y_train=y[train].astype(np.float64),
+        x_test=x[is_test].astype(np.float64),
+        y_test=y[is_test].astype(np.float64),
+        outlier_train=outliers[train],
+        outlier_test=outliers[is_test],
+        clean_slope=slope,
+        clean_intercept=intercept,
+        source=source,
+    )
+
+
+def load_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read two numeric columns x,y (a header row is optional). Raises DataError with line and reason."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if not path.is_file():
+        raise DataError(f"{path}: not a file")
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DataError(f"{path}: file is {size / 1e6:.0f} MB; at most {MAX_CSV_BYTES // 2**20} MiB is accepted")
+    xs: list[float] = []
+    ys: list[float] = []
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for line_no, row in enumerate(csv.reader(handle), start=1):
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if len(row) != 2:
+                    raise DataError(f"{path}: line {line_no}: {len(row)} columns; expected 2 (x,y)")
+                try:
+                    x, y = float(row[0]), float(row[1])
+                except ValueError:
+                    if line_no == 1 and not xs:
+                        continue  # header
+                    bad = row[0] if not _is_number(row[0]) else row[1]
+                    raise DataError(f"{path}: line {line_no}: {bad.strip()!r} is not a number") from None
+                if not (math.isfinite(x) and math.isfinite(y)):
+                    raise DataError(f"{path}: line {line_no}: NaN or infinite value")
+                xs.append(x)
+                ys.append(y)
+                if len(xs) > MAX_SAMPLES:
+                    raise DataError(f"{path}: more than {MAX_SAMPLES} rows; this lab is for small data")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a UTF-8 text file") from None
+    except csv.Error as exc:
+        raise DataError(f"{path}: not a valid CSV file ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+    if not xs:
+        raise DataError(f"{path}: no data rows (empty file)")
+    if len(xs) < MIN_CSV_ROWS:
+        raise DataError(f"{path}: {len(xs)} data rows; at least {MIN_CSV_ROWS} are needed for a train/test split")
+    return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

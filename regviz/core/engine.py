@@ -1,0 +1,393 @@
+"""K small regression networks trained in lockstep as one batched computation.
+
+Every weight matrix is stored as [K, in, out] and the forward pass is a batched matmul, so ten or a
+hundred models cost little more than one. The backward pass is written by hand (the nets are chains
+of affine maps and elementwise activations) because autograd's bookkeeping costs more than the
+arithmetic at this size; tests check it against autograd.
+
+The small interface (configure, step, snapshot, change hyper-parameters) is what the worker and the
+experiments use; nothing torch leaks out of it: records and snapshots are numpy arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from regviz.core import regularizers
+from regviz.core.activations import Activation, BatchedContext
+from regviz.core.config import L1_RULES, LOSSES, ConfigError
+from regviz.core.data import Dataset
+
+DTYPE = torch.float64
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    """One model of the ensemble: its own seed (hence init), regularizer, lambda and learning rate."""
+
+    seed: int = 0
+    method: str = "l1"
+    lam: float = 0.3
+    rho: float = 0.5
+    l1_rule: str = "subgradient"
+    learning_rate: float = 0.01
+
+    def validate(self) -> None:
+        regularizers.coefficients(self.method, self.lam, self.rho)
+        if self.l1_rule not in L1_RULES:
+            raise ConfigError("regularization.l1_rule", self.l1_rule, "one of " + ", ".join(L1_RULES))
+        if not (math.isfinite(self.lam) and self.lam >= 0):
+            raise ConfigError("regularization.lam", self.lam, "a finite number >= 0")
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ConfigError("training.learning_rate", self.learning_rate, "a finite number > 0")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int  # 1-based: the number of epochs completed
+    step: int  # steps completed when it was measured
+    test_error: np.ndarray  # [K] sum of |error| over the test points (the article's "total error")
+    train_loss: np.ndarray  # [K] mean data loss per training point
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one call to Engine.step(n) produced, one row per step, one column per model."""
+
+    first_step: int  # 1-based index of the first row's step
+    data_loss: np.ndarray  # [n, K]
+    penalty: np.ndarray  # [n, K] penalty of the weights the step started from
+    epochs: tuple[EpochRecord, ...]
+    diverged: np.ndarray  # [K] after the last step
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.data_loss + self.penalty
+
+    @property
+    def steps(self) -> np.ndarray:
+        return np.arange(self.first_step, self.first_step + len(self.data_loss))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    step: int
+    epoch: int
+    weights: tuple[np.ndarray, ...]  # per layer [K, in, out]
+    biases: tuple[np.ndarray, ...]  # per layer [K, out]
+    prelu_slopes: tuple[np.ndarray, ...]  # per hidden layer [K, units]; empty unless PReLU
+    diverged: np.ndarray  # [K]
+
+    def member(self, k: int) -> "Snapshot":
+        return Snapshot(
+            self.step,
+            self.epoch,
+            tuple(w[k : k + 1] for w in self.weights),
+            tuple(b[k : k + 1] for b in self.biases),
+            tuple(s[k : k + 1] for s in self.prelu_slopes),
+            self.diverged[k : k + 1],
+        )
+
+
+class Engine:
+    def __init__(
+        self,
+        dataset: Dataset,
+        layer_sizes: Sequence[int],
+        activation: Activation,
+        members: Sequence[MemberSpec],
+        loss: str = "abs",
+        huber_delta: float = 1.0,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        order_seed: int = 0,
+    ):
+        if not members:
+            raise ConfigError("members", len(members), "at least one model")
+        if loss not in LOSSES:
+            raise ConfigError("training.loss", loss, "one of " + ", ".join(LOSSES))
+        if len(layer_sizes) < 2 or layer_sizes[0] != 1 or layer_sizes[-1] != 1:
+            raise ConfigError("model.layer_sizes", tuple(layer_sizes), "1, hidden widths..., 1")
+        self.dataset = dataset
+        self.layer_sizes = tuple(int(s) for s in layer_sizes)
+        self.activation = activation
+        self.loss = loss
+        self.huber_delta = float(huber_delta)
+        self.batch_size = max(1, min(int(batch_size), dataset.n_train))
+        self.shuffle = bool(shuffle)
+        self.steps_per_epoch = math.ceil(dataset.n_train / self.batch_size)
+        self.step_count = 0
+        self.epoch = 0
+        self._order_rng = np.random.default_rng(order_seed)
+        self._x_train = torch.as_tensor(dataset.x_train, dtype=DTYPE).view(-1, 1)
+        self._y_train = torch.as_tensor(dataset.y_train, dtype=DTYPE).view(-1, 1)
+        self._x_test = torch.as_tensor(dataset.x_test, dtype=DTYPE).view(-1, 1)
+        self._y_test = torch.as_tensor(dataset.y_test, dtype=DTYPE).view(-1, 1)
+        self._epoch_x, self._epoch_y = self._x_train, self._y_train
+        self._init_parameters(members)
+        self.set_members(members)
+
+    # ------------------------------------------------------------------ set-up
+    def _init_parameters(self, members: Sequence[MemberSpec]) -> None:
+        k = len(members)
+        shapes = list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
+        offsets = np.cumsum([0] + [i * o for i, o in shapes])
+        # All weights live in one flat [K, P] buffer (layers are views) so penalties and update
+        # rules run once over every weight instead of once per layer.
+        self._flat_w = torch.empty(k, int(offsets[-1]), dtype=DTYPE)
+        self._weights = [
+            self._flat_w[:, offsets[i] : offsets[i + 1]].view(k, fan_in, fan_out)
+            for i, (fan_in, fan_out) in enumerate(shapes)
+        ]
+        self._flat_grad = torch.zeros_like(self._flat_w)
+        self._grad_views = [
+            self._flat_grad[:, offsets[i] : offsets[i + 1]].view(k, fan_in, fan_out)
+            for i, (fan_in, fan_out) in enumerate(shapes)
+        ]
+        self._generators = []
+        for index, member in enumerate(members):
+            gen = torch.Generator().manual_seed(int(member.seed))
+            self._generators.append(gen)
+            for w, (fan_in, fan_out) in zip(self._weights, shapes):
+                bound = math.sqrt(6.0 / (fan_in + fan_out))  # Xavier/Glorot uniform
+                w[index].copy_((torch.rand(fan_in, fan_out, generator=gen, dtype=DTYPE) * 2 - 1) * bound)
+        # Biases and PReLU slopes (plain SGD, no penalty) share a second flat buffer.
+        outs = [fan_out for _, fan_out in shapes]
+        hidden = list(self.layer_sizes[1:-1]) if self.activation.learnable else []
+        plain_sizes = outs + hidden
+        plain_offsets = np.cumsum([0] + plain_sizes)
+        self._flat_plain = torch.zeros(k, int(plain_offsets[-1]), dtype=DTYPE)
+        self._flat_plain_grad = torch.zeros_like(self._flat_plain)
+        views = [
+            (self._flat_plain[:, a:b].view(k, 1, b - a), self._flat_plain_grad[:, a:b].view(k, 1, b - a))
+            for a, b in zip(plain_offsets[:-1], plain_offsets[1:])
+        ]
+        self._biases = [v for v, _ in views[: len(outs)]]
+        self._bias_grad_views = [g for _, g in views[: len(outs)]]
+        self._slopes = [v for v, _ in views[len(outs) :]]
+        self._slope_grad_views = [g for _, g in views[len(outs) :]]
+        for slope in self._slopes:
+            slope.fill_(self.activation.params.get("init", 0.25))
+        self._diverged = torch.zeros(k, dtype=torch.bool)
+        self._any_diverged = False
+
+    def set_members(self, members: Sequence[MemberSpec]) -> None:
+        """Change lambda, learning rate, regularizer or L1 rule of every model, between steps."""
+        members = list(members)
+        if len(members) != self.size:
+            raise ConfigError("members", len(members), f"{self.size} models (the ensemble size is fixed)")
+        for member in members:
+            member.validate()
+        self._members = members
+        coeffs = [regularizers.coefficients(m.method, m.lam, m.rho) for m in members]
+        self._l1 = torch.tensor([c[0] for c in coeffs], dtype=DTYPE)
+        self._l2 = torch.tensor([c[1] for c in coeffs], dtype=DTYPE)
+        self._lr = torch.tensor([m.learning_rate for m in members], dtype=DTYPE)
+        self._l1_col, self._l2_col, self._lr_col = self._l1.view(-1, 1), self._l2.view(-1, 1), self._lr.view(-1, 1)
+        self._has_l2 = bool((self._l2 != 0).any())
+        rules = sorted({m.l1_rule for m in members})
+        self._rule_masks = {
+            rule: torch.tensor([m.l1_rule == rule for m in members]).view(-1, 1) for rule in rules
+        }
+
+    def update_members(self, indices: Sequence[int] | None = None, **changes) -> None:
+        """Change some fields (lam, learning_rate, method, rho, l1_rule) of some or all models."""
+        indices = range(self.size) if indices is None else indices
+        members = list(self._members)
+        for i in indices:
+            members[i] = replace(members[i], **changes)
+        self.set_members(members)
+
+    @property
+    def members(self) -> tuple[MemberSpec, ...]:
+        return tuple(self._members)
+
+    @property
+    def size(self) -> int:
+        return self._flat_w.shape[0]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self._diverged.numpy().copy()
+
+    # ------------------------------------------------------------------ training
+    def step(self, n: int = 1) -> StepRecord:
+        """Train every model for n optimizer steps on the same mini-batches."""
+        data_rows, penalty_rows = [], []
+        epochs = []
+        first = self.step_count + 1
+        with torch.no_grad():
+            for _ in range(n):
+                position = self.step_count % self.steps_per_epoch
+                if position == 0 and self.shuffle:
+                    order = torch.as_tensor(self._order_rng.permutation(self.dataset.n_train))
+                    self._epoch_x, self._epoch_y = self._x_train[order], self._y_train[order]
+                start = position * self.batch_size
+                xb = self._epoch_x[start : start + self.batch_size]
+                yb = self._epoch_y[start : start + self.batch_size]
+                data_loss, penalty = self._train_step(xb, yb)
+                data_rows.append(data_loss)
+                penalty_rows.append(penalty)
+                self.step_count += 1
+                if self.step_count % self.steps_per_epoch == 0:
+                    self.epoch += 1
+                    epochs.append(self._evaluate_epoch())
+        data = torch.stack(data_rows).numpy() if n else np.zeros((0, self.size))
+        pens = torch.stack(penalty_rows).numpy() if n else np.zeros((0, self.size))
+        return StepRecord(first, data, pens, tuple(epochs), self.diverged)
+
+    def _train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        k = self.size
+        ctx = BatchedContext(training=True, generators=self._generators)
+        inputs, derivs = [], []
+        h = xb.unsqueeze(0).expand(k, -1, -1)
+        last = len(self._weights) - 1
+        for layer, (w, b) in enumerate(zip(self._weights, self._biases)):
+            inputs.append(h)
+            z = _affine(h, w, b)
+            if layer < last:
+                h, d = self.activation.batched(z, self._context(ctx, layer))
+                derivs.append((z, d))
+            else:
+                h = z
+        err = h - yb
+        data_loss, grad = self._data_loss_and_grad(err)
+        penalty = self._penalty()
+        self._check_finite(data_loss + penalty)
+
+        single = xb.shape[0] == 1
+        for layer in range(last, -1, -1):
+            if layer < last:
+                z, d = derivs[layer]
+                if self._slopes:
+                    self._slope_grad_views[layer].copy_((grad * z.clamp(max=0)).sum(1, keepdim=True))
+                if d is not None:
+                    grad = grad * d
+            if single:  # the weight gradient of one sample is an outer product: cheaper than bmm
+                torch.mul(inputs[layer].transpose(1, 2), grad, out=self._grad_views[layer])
+                self._bias_grad_views[layer].copy_(grad)
+            else:
+                self._grad_views[layer].copy_(torch.bmm(inputs[layer].transpose(1, 2), grad))
+                self._bias_grad_views[layer].copy_(grad.sum(1, keepdim=True))
+            if layer > 0:
+                grad = _backprop(grad, self._weights[layer])
+        self._step_plain()
+        self._step_weights()
+        return data_loss, penalty
+
+    def _penalty(self) -> torch.Tensor:
+        w = self._flat_w
+        if self._has_l2:
+            return regularizers.penalty((w.unsqueeze(1),), self._l1, self._l2)
+        return w.abs().sum(1).mul_(self._l1)
+
+    def _context(self, ctx: BatchedContext, layer: int) -> BatchedContext:
+        return replace(ctx, slopes=self._slopes[layer]) if self._slopes else ctx
+
+    def _data_loss_and_grad(self, err: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.loss == "abs":
+            return err.abs().sum((1, 2)), torch.sign(err)
+        if self.loss == "squared":
+            return (err * err).sum((1, 2)), 2.0 * err
+        delta = self.huber_delta
+        abs_err = err.abs()
+        quadratic = abs_err.clamp(max=delta)
+        loss = (0.5 * quadratic * quadratic + delta * (abs_err - quadratic)).sum((1, 2))
+        return loss, err.clamp(-delta, delta)
+
+    def _check_finite(self, total: torch.Tensor) -> None:
+        # One reduction per step: NaN and Inf survive a sum, so a finite sum means all are finite.
+        if self._any_diverged or not math.isfinite(total.sum().item()):
+            self._diverged |= ~torch.isfinite(total)
+            self._any_diverged = bool(self._diverged.any())
+
+    def _step_plain(self) -> None:
+        """Plain SGD for biases and PReLU slopes (never penalised)."""
+        grad = self._flat_plain_grad
+        if self._any_diverged:
+            grad = torch.where(self._diverged.view(-1, 1), 0.0, grad.nan_to_num(0.0, 0.0, 0.0))
+        self._flat_plain.addcmul_(self._lr_col, grad, value=-1.0)
+
+    def _step_weights(self) -> None:
+        w, g = self._flat_w, self._flat_grad
+        smooth = torch.addcmul(g, self._l2_col, w) if self._has_l2 else g
+        if self._any_diverged or len(self._rule_masks) > 1 or "subgradient" not in self._rule_masks:
+            new = None
+            for rule, mask in self._rule_masks.items():
+                stepped = regularizers.l1_step(w, smooth, self._lr_col, self._l1_col, rule)
+                new = stepped if new is None else torch.where(mask, stepped, new)
+            if self._any_diverged:
+                new = torch.where(self._diverged.view(-1, 1), w, new)
+            w.copy_(new)
+        else:  # the common case, in place: w -= lr * (smooth + l1 * sign(w))
+            w.addcmul_(self._lr_col, torch.addcmul(smooth, self._l1_col, torch.sign(w)), value=-1.0)
+
+    # ------------------------------------------------------------------ evaluation
+    def _forward_eval(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        ctx = BatchedContext(training=False)
+        h = x.unsqueeze(0).expand(self.size, -1, -1)
+        pre = []
+        last = len(self._weights) - 1
+        for layer, (w, b) in enumerate(zip(self._weights, self._biases)):
+            z = _affine(h, w, b)
+            if layer < last:
+                pre.append(z)
+                h, _ = self.activation.batched(z, self._context(ctx, layer))
+            else:
+                h = z
+        return h, pre
+
+    def _evaluate_epoch(self) -> EpochRecord:
+        test_pred, _ = self._forward_eval(self._x_test)
+        test_error = (test_pred - self._y_test).abs().sum((1, 2))
+        train_pred, _ = self._forward_eval(self._x_train)
+        train_loss, _ = self._data_loss_and_grad(train_pred - self._y_train)
+        return EpochRecord(
+            self.epoch, self.step_count, test_error.numpy().copy(), (train_loss / self.dataset.n_train).numpy().copy()
+        )
+
+    def evaluate(self) -> EpochRecord:
+        """Test error and train loss of the current weights (without counting an epoch)."""
+        with torch.no_grad():
+            return self._evaluate_epoch()
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Predictions of every model at points x: [K, len(x)], test-time behaviour."""
+        with torch.no_grad():
+            out, _ = self._forward_eval(torch.as_tensor(np.asarray(x, dtype=np.float64)).view(-1, 1))
+        return out[:, :, 0].numpy().copy()
+
+    def pre_activations(self, x: np.ndarray) -> list[np.ndarray]:
+        """Hidden pre-activations at points x, per hidden layer [K, len(x), units]."""
+        with torch.no_grad():
+            _, pre = self._forward_eval(torch.as_tensor(np.asarray(x, dtype=np.float64)).view(-1, 1))
+        return [z.numpy().copy() for z in pre]
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            step=self.step_count,
+            epoch=self.epoch,
+            weights=tuple(w.numpy().copy() for w in self._weights),
+            biases=tuple(b[:, 0, :].numpy().copy() for b in self._biases),
+            prelu_slopes=tuple(s[:, 0, :].numpy().copy() for s in self._slopes),
+            diverged=self.diverged,
+        )
+
+
+def _affine(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """h @ w + b over K models; a one-input layer is a broadcast multiply, cheaper than a matmul."""
+    if w.shape[1] == 1:
+        return torch.addcmul(b, h, w)
+    return torch.baddbmm(b, h, w)
+
+
+def _backprop(grad: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """grad @ w^T over K models; a one-output layer is a broadcast multiply."""
+    if w.shape[2] == 1:
+        return grad * w.transpose(1, 2)
+    return torch.bmm(grad, w.transpose(1, 2))

@@ -1,0 +1,33 @@
+"""Named experiment presets, shipped as JSON in resources/presets (inside the wheel too)."""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+from regviz.core.config import ConfigError, ExperimentConfig
+
+DEFAULT_PRESET = "seed"
+
+
+def resources_dir() -> Path:
+    """The resources folder: the packaged copy when installed, the top-level one in a checkout."""
+    try:
+        packaged = importlib.resources.files("regviz.resources")
+        path = Path(str(packaged))
+        if (path / "presets").is_dir():
+            return path
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def preset_names() -> list[str]:
+    return sorted(p.stem for p in (resources_dir() / "presets").glob("*.json"))
+
+
+def load_preset(name: str = DEFAULT_PRESET) -> ExperimentConfig:
+    path = resources_dir() / "presets" / f"{name}.json"
+    if not path.is_file():
+        raise ConfigError("preset", name, "one of " + ", ".join(preset_names()))
+    return ExperimentConfig.load(path)
