@@ -1,0 +1,1 @@
+"""All Qt lives here; it only translates between widgets and regviz.core."""

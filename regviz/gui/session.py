@@ -1,0 +1,239 @@
+"""What the window shows, without Qt: the run's set-up, the frames the worker sends, and the
+accumulated live state the canvases draw from.
+
+Data flows one way: worker -> TrainingFrame (signal) -> LiveState.apply() -> canvases render(state)
+on a timer. Canvases only read a LiveState; they never train and never hold the worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from regviz.core.activations import Activation
+from regviz.core.config import ExperimentConfig
+from regviz.core.data import Dataset
+from regviz.core.engine import EpochRecord, MemberSpec, Snapshot
+
+METHOD_COLORS = {"l1": "#e8710a", "l2": "#1a73e8", "none": "#7f7f7f", "elasticnet": "#188038"}
+METHOD_LABELS = {"l1": "L1", "l2": "L2", "none": "none", "elasticnet": "elastic net"}
+FIT_GRID_POINTS = 200
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """Everything fixed for one run (until a reset): the canvases build their items from it."""
+
+    config: ExperimentConfig
+    dataset: Dataset
+    layer_sizes: tuple[int, ...]
+    activation: Activation
+    members: tuple[MemberSpec, ...]
+    fit_grid: np.ndarray  # x values of the prediction curves
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(member_label(m) for m in self.members)
+
+    @property
+    def colors(self) -> tuple[str, ...]:
+        return tuple(METHOD_COLORS.get(m.method, "#000000") for m in self.members)
+
+
+def member_label(member: MemberSpec) -> str:
+    name = METHOD_LABELS.get(member.method, member.method)
+    return name if member.method == "none" else f"{name} λ={member.lam:g}"
+
+
+def make_fit_grid(dataset: Dataset, points: int = FIT_GRID_POINTS) -> np.ndarray:
+    low, high = dataset.x_range
+    pad = 0.05 * (high - low)
+    return np.linspace(low - pad, high + pad, points)
+
+
+@dataclass(frozen=True)
+class TrainingFrame:
+    """One coalesced payload from the worker: every step since the last frame, newest state."""
+
+    generation: int  # bumps at every reset, so a frame from before a reset is dropped
+    first_step: int
+    data_loss: np.ndarray  # [n, K]; n may be 0 (a state-only frame, e.g. after a reset)
+    penalty: np.ndarray  # [n, K]
+    epochs: tuple[EpochRecord, ...]
+    snapshot: Snapshot
+    prediction: np.ndarray  # [K, len(fit_grid)]
+    pre_activations: tuple[np.ndarray, ...]  # per hidden layer [K, n_train, units]
+    members: tuple[MemberSpec, ...]  # current hyper-parameters (they can change live)
+    steps_per_second: float = 0.0
+    finished: bool = False  # reached the configured number of epochs
+
+
+class _Growable:
+    """A 2-D array that grows by rows with amortised doubling; `view` is the filled part."""
+
+    def __init__(self, width: int):
+        self._data = np.empty((256, width))
+        self._n = 0
+
+    def extend(self, rows: np.ndarray) -> None:
+        need = self._n + len(rows)
+        if need > len(self._data):
+            bigger = np.empty((max(need, 2 * len(self._data)), self._data.shape[1]))
+            bigger[: self._n] = self._data[: self._n]
+            self._data = bigger
+        self._data[self._n : need] = rows
+        self._n = need
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._data[: self._n]
+
+
+@dataclass
+class LiveState:
+    setup: RunSetup
+    version: int = 0  # bumps at every applied frame; canvases skip work when it has not moved
+    snapshot: Snapshot | None = None
+    prediction: np.ndarray | None = None
+    pre_activations: tuple[np.ndarray, ...] = ()
+    members: tuple[MemberSpec, ...] = ()
+    steps_per_second: float = 0.0
+    finished: bool = False
+    _steps: _Growable = field(init=False)
+    _data: _Growable = field(init=False)
+    _penalty: _Growable = field(init=False)
+    _epoch_steps: _Growable = field(init=False)
+    _test_error: _Growable = field(init=False)
+    _train_loss: _Growable = field(init=False)
+
+    def __post_init__(self) -> None:
+        k = self.setup.size
+        self.members = self.setup.members
+        self._steps = _Growable(1)
+        self._data, self._penalty = _Growable(k), _Growable(k)
+        self._epoch_steps = _Growable(1)
+        self._test_error, self._train_loss = _Growable(k), _Growable(k)
+
+    def apply(self, frame: TrainingFrame) -> None:
+        n = len(frame.data_loss)
+        if n:
+            self._steps.extend(np.arange(frame.first_step, frame.first_step + n, dtype=float)[:, None])
+            self._data.extend(frame.data_loss)
+            self._penalty.extend(frame.penalty)
+        for epoch in frame.epochs:
+            self._epoch_steps.extend(np.array([[epoch.step]], dtype=float))
+            self._test_error.extend(epoch.test_error[None, :])
+            self._train_loss.extend(epoch.train_loss[None, :])
+        self.snapshot = frame.snapshot
+        self.prediction = frame.prediction
+        self.pre_activations = frame.pre_activations
+        self.members = frame.members
+        self.steps_per_second = frame.steps_per_second
+        self.finished = frame.finished
+        self.version += 1
+
+    # histories: per step
+    @property
+    def steps(self) -> np.ndarray:
+        return self._steps.view[:, 0]
+
+    @property
+    def data_loss(self) -> np.ndarray:
+        return self._data.view
+
+    @property
+    def penalty(self) -> np.ndarray:
+        return self._penalty.view
+
+    @property
+    def total_loss(self) -> np.ndarray:
+        return self._data.view + self._penalty.view
+
+    # histories: per epoch
+    @property
+    def epoch_steps(self) -> np.ndarray:
+        return self._epoch_steps.view[:, 0]
+
+    @property
+    def test_error(self) -> np.ndarray:
+        return self._test_error.view
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        return self._train_loss.view
+
+    @property
+    def step(self) -> int:
+        return 0 if self.snapshot is None else self.snapshot.step
+
+    @property
+    def epoch(self) -> int:
+        return 0 if self.snapshot is None else self.snapshot.epoch
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return np.zeros(self.setup.size, bool) if self.snapshot is None else self.snapshot.diverged
+
+
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average along axis 0 (same length; the first rows average what exists)."""
+    if window <= 1 or len(values) == 0:
+        return values
+    csum = np.cumsum(np.vstack([np.zeros((1,) + values.shape[1:]), values]), axis=0)
+    idx = np.arange(1, len(values) + 1)
+    start = np.maximum(idx - window, 0)
+    counts = (idx - start).reshape((-1,) + (1,) * (values.ndim - 1))
+    return (csum[idx] - csum[start]) / counts
+
+
+def member_colors(members: Sequence[MemberSpec]) -> list[str]:
+    return [METHOD_COLORS.get(m.method, "#000000") for m in members]
+
+
+def build_run(config: ExperimentConfig, members: Sequence[MemberSpec]):
+    """The engine and the matching RunSetup for a config and a list of models."""
+    from regviz.core.experiments import build_engine
+
+    engine = build_engine(config, members)
+    setup = RunSetup(
+        config=config,
+        dataset=engine.dataset,
+        layer_sizes=engine.layer_sizes,
+        activation=engine.activation,
+        members=tuple(members),
+        fit_grid=make_fit_grid(engine.dataset),
+    )
+    return engine, setup
+
+
+def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (), steps_per_second: float = 0.0,
+               finished: bool = False) -> TrainingFrame:
+    """Merge the StepRecords since the last frame and read the newest state off the engine."""
+    k = engine.size
+    if records:
+        data = np.concatenate([r.data_loss for r in records])
+        penalty = np.concatenate([r.penalty for r in records])
+        first = records[0].first_step
+        epochs = tuple(e for r in records for e in r.epochs)
+    else:
+        data = penalty = np.zeros((0, k))
+        first, epochs = engine.step_count + 1, ()
+    return TrainingFrame(
+        generation=generation,
+        first_step=first,
+        data_loss=data,
+        penalty=penalty,
+        epochs=epochs,
+        snapshot=engine.snapshot(),
+        prediction=engine.predict(setup.fit_grid),
+        pre_activations=tuple(engine.pre_activations(setup.dataset.x_train)),
+        members=engine.members,
+        steps_per_second=steps_per_second,
+        finished=finished,
+    )
