@@ -203,6 +203,15 @@ class Engine:
             members[i] = replace(members[i], **changes)
         self.set_members(members)
 
+    def set_activation(self, activation: Activation) -> None:
+        """Change the activation's parameters between steps (leaky slope, ELU alpha, RReLU bounds).
+
+        Switching to another kind of activation changes the model and needs a new engine.
+        """
+        if type(activation) is not type(self.activation):
+            raise ConfigError("model.activation", activation.name, f"{self.activation.name} (a new kind needs a reset)")
+        self.activation = activation
+
     @property
     def members(self) -> tuple[MemberSpec, ...]:
         return tuple(self._members)

@@ -1,27 +1,15 @@
-"""GUI fixtures: every test fails if it leaves a QThread running (napari's _dangling_qthreads)."""
-
-import gc
+"""GUI fixtures: every test fails if it leaves a training thread running."""
 
 import pytest
-from PySide6 import QtCore
 
 
 @pytest.fixture(autouse=True)
-def _no_dangling_qthreads(qapp):
+def _no_dangling_workers(qapp):
+    from regviz.gui.worker import LIVE_WORKERS
+
+    before = {id(w) for w in LIVE_WORKERS if w.isRunning()}
     yield
-    gc.collect()
-    running = [t for t in _live_qthreads() if t.isRunning()]
-    for thread in running:  # stop them so one failure does not cascade into the next test
-        thread.requestInterruption()
-        thread.quit()
-        thread.wait(2000)
-    assert not running, f"test left {len(running)} QThread(s) running: {running}"
-
-
-def _live_qthreads():
-    import shiboken6
-
-    return [
-        obj for obj in gc.get_objects()
-        if isinstance(obj, QtCore.QThread) and shiboken6.isValid(obj) and obj is not QtCore.QThread.currentThread()
-    ]
+    left = [w for w in list(LIVE_WORKERS) if w.isRunning() and id(w) not in before]
+    for worker in left:  # stop them so one failure does not cascade into the next test
+        worker.stop()
+    assert not left, f"test left {len(left)} training thread(s) running"

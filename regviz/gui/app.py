@@ -1,0 +1,32 @@
+"""Composition root: the QApplication, the main window, and shutdown wiring."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from regviz.core.config import ExperimentConfig
+
+
+def make_application(offscreen: bool = False):
+    """The QApplication (created once); offscreen for headless use such as the screenshot command."""
+    if offscreen:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6 import QtWidgets
+    import pyqtgraph as pg
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    app.setApplicationName("regviz")
+    app.setOrganizationName("regviz")
+    pg.setConfigOptions(antialias=True, background="w", foreground="#202124")
+    return app
+
+
+def run_app(config: ExperimentConfig, preset: str = "seed") -> int:
+    app = make_application()
+    from regviz.gui.main_window import MainWindow
+
+    window = MainWindow(config, preset)
+    app.aboutToQuit.connect(window.controller.shutdown)
+    window.show()
+    return app.exec()

@@ -1,0 +1,193 @@
+"""Connects the panel, the worker and the canvases; holds no widgets of its own.
+
+Edits from the panel become either live changes sent to the worker or a reset (a new engine).
+Frames from the worker are folded into the LiveState; the canvases redraw from it on a timer,
+never in the frame slot, so a fast trainer cannot flood the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+from PySide6 import QtCore
+
+from regviz.core import analysis
+from regviz.core.activations import get_activation
+from regviz.core.config import ExperimentConfig
+from regviz.core.engine import MemberSpec
+from regviz.core.experiments import member
+from regviz.gui.session import LiveState, RunSetup, TrainingFrame, build_run, member_label
+from regviz.gui.views.base import CanvasView
+from regviz.gui.worker import TrainingWorker
+
+REDRAW_HZ = 30
+
+
+def members_for(config: ExperimentConfig, compare: Sequence[str] | None) -> list[MemberSpec]:
+    """One model, or one per compared method; compared models share the seed, hence the init."""
+    seed = config.training.seed
+    if not compare:
+        return [member(config, config.regularization.method, seed)]
+    return [member(config, method, seed) for method in compare]
+
+
+class LabController(QtCore.QObject):
+    sigSetupChanged = QtCore.Signal(object)  # RunSetup, after a reset
+    sigRunningChanged = QtCore.Signal(bool)
+    sigMessage = QtCore.Signal(str)  # a sentence for the status bar (divergence, finished, errors)
+    sigRendered = QtCore.Signal()  # after each redraw that drew something
+
+    def __init__(self, config: ExperimentConfig, views: Sequence[CanvasView], redraw_hz: float = REDRAW_HZ,
+                 parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.config = config
+        self.compare: tuple[str, ...] | None = None
+        self.views = list(views)
+        self.generation = 0
+        self.running = False
+        self.setup: RunSetup | None = None
+        self.state: LiveState | None = None
+        self.frames_drawn = 0
+        self.frames_per_second = 0.0
+        self._fps_since = time.perf_counter()
+        self._fps_count = 0
+        self.worker = TrainingWorker()
+        self.worker.sigFrame.connect(self._on_frame)
+        self.worker.sigDiverged.connect(self._on_diverged)
+        self.worker.sigStateChanged.connect(self._on_worker_state)
+        self.worker.sigError.connect(self.sigMessage)
+        self.worker.start()
+        self.timer = QtCore.QTimer(self)
+        self.timer.setInterval(int(1000 / redraw_hz))
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+
+    # ---------------------------------------------------------------- commands
+    def reset(self, config: ExperimentConfig | None = None) -> None:
+        """New engine from the config (new initial weights); the canvases start over."""
+        if config is not None:
+            self.config = config
+        engine, setup = build_run(self.config, members_for(self.config, self.compare))
+        self.generation += 1
+        self.setup = setup
+        self.state = LiveState(setup)
+        for view in self.views:
+            view.set_setup(setup)
+            view.invalidate()
+        self.worker.load(engine, setup, self.generation)
+        self._set_running(False)
+        self.sigSetupChanged.emit(setup)
+
+    def set_compare(self, methods: Sequence[str] | None) -> None:
+        self.compare = tuple(methods) if methods else None
+        self.reset()
+
+    def start(self) -> None:
+        self.worker.start_training()
+        self._set_running(True)
+
+    def pause(self) -> None:
+        self.worker.pause()
+        self._set_running(False)
+
+    def toggle(self) -> None:
+        self.pause() if self.running else self.start()
+
+    def step(self, count: int = 1) -> None:
+        self.worker.step(count)
+        self._set_running(False)
+
+    def set_speed(self, max_steps_per_second: float | None) -> None:
+        self.worker.set_speed(max_steps_per_second)
+
+    def apply_config(self, config: ExperimentConfig, needs_reset: bool) -> None:
+        """A panel edit: a reset, or live changes to the running models."""
+        old, self.config = self.config, config
+        if needs_reset:
+            self.reset()
+            return
+        self.worker.set_members(members_for(config, self.compare))
+        if config.training.epochs != old.training.epochs:
+            self.worker.set_target_epochs(config.training.epochs)
+        if config.model.activation_params != old.model.activation_params:
+            activation = get_activation(config.model.activation, config.model.activation_params)
+            self.worker.set_activation(activation)
+            for view in self.views:
+                if hasattr(view, "set_activation"):
+                    view.set_activation(activation)
+
+    def shutdown(self) -> None:
+        """Stop the timer and the worker thread; safe to call twice."""
+        self.timer.stop()
+        if self.worker.isRunning():
+            self.worker.stop()
+
+    # ---------------------------------------------------------------- worker -> GUI
+    def _on_frame(self, frame: TrainingFrame) -> None:
+        self.worker.acknowledge()
+        if frame.generation != self.generation or self.state is None:
+            return  # from before a reset
+        self.state.apply(frame)
+
+    def _on_diverged(self, indices: tuple[int, ...]) -> None:
+        if self.state is None:
+            return
+        names = ", ".join(member_label(self.state.members[i]) for i in indices if i < len(self.state.members))
+        self.sigMessage.emit(
+            f"Diverged (NaN/Inf): {names}. Frozen with its last weights; lower the learning rate and press Reset."
+        )
+
+    def _on_worker_state(self, state: str) -> None:
+        if state == "finished":
+            self._set_running(False)
+            epochs = self.state.epoch if self.state else self.config.training.epochs
+            self.sigMessage.emit(f"Finished {epochs} epochs. Start goes on for as many again; Reset starts over.")
+        elif state == "all-diverged":
+            self._set_running(False)
+            self.sigMessage.emit("Training diverged: every model is frozen. Lower the learning rate and press Reset.")
+        elif state == "paused" and self.running:
+            self._set_running(False)
+
+    def _set_running(self, running: bool) -> None:
+        if running != self.running:
+            self.running = running
+            self.sigRunningChanged.emit(running)
+
+    # ---------------------------------------------------------------- drawing
+    def redraw(self) -> None:
+        if self.state is None:
+            return
+        drew = False
+        for view in self.views:
+            if view.isVisible() or view.window().isHidden():
+                drew |= view.render_if_changed(self.state)
+        if drew:
+            self.frames_drawn += 1
+            self._fps_count += 1
+            self.sigRendered.emit()
+        now = time.perf_counter()
+        if now - self._fps_since >= 1.0:
+            self.frames_per_second = self._fps_count / (now - self._fps_since)
+            self._fps_since, self._fps_count = now, 0
+
+    def status_text(self) -> str:
+        state = self.state
+        if state is None:
+            return ""
+        parts = [f"step {state.step:,}", f"epoch {state.epoch}/{self.config.training.epochs}",
+                 f"{state.steps_per_second:,.0f} steps/s" if self.running else "paused",
+                 f"{self.frames_per_second:.0f} frames/s"]
+        if state.snapshot is not None:
+            for k, spec in enumerate(state.members):
+                weights = [w[k] for w in state.snapshot.weights]
+                flag = " (diverged)" if state.diverged[k] else ""
+                parts.append(f"{member_label(spec)}: {analysis.sparsity(weights):.0%} |w|<0.01{flag}")
+        return "   ·   ".join(parts)
+
+    def sparsities(self) -> np.ndarray:
+        if self.state is None or self.state.snapshot is None:
+            return np.zeros(0)
+        snap = self.state.snapshot
+        return np.array([analysis.sparsity([w[k] for w in snap.weights]) for k in range(len(snap.diverged))])

@@ -1,0 +1,289 @@
+"""The main window: layout, menus, shortcuts, status bar and dialogs. No training logic lives here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from regviz.core.config import ConfigError, ExperimentConfig
+from regviz.core.data import DataError, load_csv
+from regviz.gui import export
+from regviz.gui.controller import LabController
+from regviz.gui.panel import ParameterPanel
+from regviz.gui.views.activation_view import ActivationView
+from regviz.gui.views.base import CanvasView
+from regviz.gui.views.fit_view import FitView
+from regviz.gui.views.loss_view import LossView
+from regviz.gui.views.weights_view import WeightsView
+
+CANVAS_NAMES = {"fitCanvas": "fit", "lossCanvas": "loss", "weightsCanvas": "weights", "activationCanvas": "activations"}
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, config: ExperimentConfig, preset: str = "seed", redraw_hz: float | None = None):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.preset = preset
+        self.setWindowTitle(f"regviz — {preset}")
+        self.fit_view = FitView()
+        self.loss_view = LossView()
+        self.weights_view = WeightsView()
+        self.activation_view = ActivationView()
+        self.canvases: list[CanvasView] = [self.fit_view, self.loss_view, self.weights_view, self.activation_view]
+        self.current_canvas: CanvasView = self.fit_view
+        self.panel = ParameterPanel(config)
+        kwargs = {} if redraw_hz is None else {"redraw_hz": redraw_hz}
+        self.controller = LabController(config, self.canvases, parent=self, **kwargs)
+        self._build_layout()
+        self._build_actions()
+        self._build_status_bar()
+        self._connect()
+        self.controller.reset()
+        self.resize(1500, 950)
+
+    # ---------------------------------------------------------------- layout
+    def _build_layout(self) -> None:
+        top = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        top.addWidget(self.fit_view)
+        top.addWidget(self.loss_view)
+        bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        bottom.addWidget(self.weights_view)
+        bottom.addWidget(self.activation_view)
+        bottom.setSizes([600, 400])
+        grid = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        grid.addWidget(top)
+        grid.addWidget(bottom)
+        grid.setSizes([430, 470])
+        self.setCentralWidget(grid)
+        for canvas in self.canvases:
+            canvas.graphics.viewport().installEventFilter(self)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.panel.sizeHint().width() + 24)
+        dock = QtWidgets.QDockWidget("Parameters", self, objectName="parameterDock")
+        dock.setWidget(scroll)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.parameter_dock = dock
+
+    def _build_actions(self) -> None:
+        def action(text, slot, shortcut=None, name=None, tip=None):
+            act = QtGui.QAction(text, self)
+            if shortcut:
+                act.setShortcut(QtGui.QKeySequence(shortcut))
+                act.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            if name:
+                act.setObjectName(name)
+            if tip:
+                act.setStatusTip(tip)
+            act.triggered.connect(slot)
+            self.addAction(act)
+            return act
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(action("Open config…", self.open_config, "Ctrl+O", "openConfigAction"))
+        file_menu.addAction(action("Save config…", self.save_config, "Ctrl+S", "saveConfigAction"))
+        file_menu.addAction(action("Load data CSV…", self.load_csv_dialog, None, "loadCsvAction"))
+        file_menu.addSeparator()
+        file_menu.addAction(action("Export current canvas…", self.export_current_dialog, "Ctrl+E", "exportCanvasAction",
+                                   "The canvas you last clicked or pointed at, as PNG or SVG"))
+        file_menu.addAction(action("Export all…", self.export_all_dialog, "Ctrl+Shift+E", "exportAllAction",
+                                   "Every canvas (PNG and SVG) and the whole window, into a folder"))
+        file_menu.addAction(action("Export window as PNG…", self.export_window_dialog, None, "exportWindowAction"))
+        file_menu.addSeparator()
+        file_menu.addAction(action("Quit", self.close, "Ctrl+Q", "quitAction"))
+        run_menu = bar.addMenu("&Run")
+        self.start_action = action("Start / Pause", self.controller.toggle, "Space", "startAction")
+        run_menu.addAction(self.start_action)
+        run_menu.addAction(action("Step", lambda: self.controller.step(1), "Right", "stepAction"))
+        run_menu.addAction(action("Reset", lambda: self.controller.reset(), "R", "resetAction"))
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(action("Full screen", self.toggle_full_screen, "F11", "fullScreenAction"))
+        view_menu.addAction(self.parameter_dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(action("About regviz", self.show_about, None, "aboutAction"))
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QtWidgets.QLabel(objectName="statusLabel")
+        self.message_label = QtWidgets.QLabel(objectName="messageLabel")
+        self.message_label.setStyleSheet("color: #b00020;")
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.message_label)
+
+    def _connect(self) -> None:
+        c, p = self.controller, self.panel
+        p.start_button.clicked.connect(c.toggle)
+        p.step_button.clicked.connect(lambda: c.step(1))
+        p.reset_button.clicked.connect(lambda: c.reset())
+        p.sigSpeedChanged.connect(c.set_speed)
+        p.sigConfigEdited.connect(self._on_config_edited)
+        p.sigCompareChanged.connect(lambda: c.set_compare(p.compare_methods()))
+        p.sigNewDraw.connect(self.new_draw)
+        p.sigLoadCsv.connect(self.load_csv_dialog)
+        self.activation_view.sigParamsChanged.connect(lambda params: p.set_activation_params(params, emit=True))
+        c.sigRunningChanged.connect(p.set_running)
+        c.sigMessage.connect(self.message_label.setText)
+        c.sigSetupChanged.connect(lambda _s: self.message_label.setText(""))
+        c.sigRendered.connect(self._update_status)
+
+    # ---------------------------------------------------------------- reactions
+    def _on_config_edited(self, config: ExperimentConfig, needs_reset: bool) -> None:
+        self.controller.apply_config(config, needs_reset)
+        if needs_reset:
+            self.message_label.setText("Reset: data or architecture changed")
+
+    def _update_status(self) -> None:
+        self.status_label.setText(self.controller.status_text())
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.Enter):
+            for canvas in self.canvases:
+                if canvas.graphics.viewport() is watched:
+                    self.current_canvas = canvas
+        return super().eventFilter(watched, event)
+
+    def new_draw(self) -> None:
+        data = self.controller.config.data
+        changes = {"data.seed": (data.seed + 1) % 2**31, "data.csv_path": None}
+        self._apply_reset(self.controller.config.replace(**changes))
+
+    def _apply_reset(self, config: ExperimentConfig) -> None:
+        try:
+            config = config.validate()
+            self.controller.reset(config)
+        except (ConfigError, DataError) as exc:
+            self.show_error("Cannot use these settings", str(exc))
+            return
+        self.panel.set_config(config)
+
+    # ---------------------------------------------------------------- files
+    def load_csv_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load data (x,y CSV)", "", "CSV files (*.csv);;All files (*)")
+        if path:
+            self.load_csv(path)
+
+    def load_csv(self, path: str) -> bool:
+        """Use a CSV as the data; a bad file is refused with its line and reason, nothing changes."""
+        try:
+            load_csv(path)
+        except DataError as exc:
+            self.show_error("Cannot load this CSV", str(exc))
+            return False
+        self._apply_reset(self.controller.config.replace(**{"data.csv_path": str(path)}))
+        return True
+
+    def open_config(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open config", "", "regviz config (*.json);;All files (*)")
+        if path:
+            self.load_config_file(path)
+
+    def load_config_file(self, path: str) -> bool:
+        try:
+            config = ExperimentConfig.load(path)
+        except ConfigError as exc:
+            self.show_error("Cannot open this config", str(exc))
+            return False
+        self._apply_reset(config)
+        return True
+
+    def save_config(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save config", f"regviz-{self.preset}.json", "regviz config (*.json)")
+        if path:
+            self.save_config_file(path)
+
+    def save_config_file(self, path: str) -> bool:
+        from regviz.cli import write_json_atomic
+
+        try:
+            write_json_atomic(Path(path), self.controller.config.to_dict())
+        except OSError as exc:
+            self.show_error("Cannot save the config", f"{path}: {exc.strerror or exc}")
+            return False
+        return True
+
+    # ---------------------------------------------------------------- export
+    def export_current_dialog(self) -> None:
+        name = CANVAS_NAMES[self.current_canvas.objectName()]
+        default = export.default_name(self.preset, name)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, f"Export the {name} canvas", default, "PNG image (*.png);;SVG vector image (*.svg)")
+        if path:
+            self.export_canvas(self.current_canvas, path)
+
+    def export_canvas(self, canvas: CanvasView, path: str) -> bool:
+        self.controller.redraw()
+        try:
+            export.export_item(canvas.export_item(), path)
+        except export.ExportError as exc:
+            self.show_error("Export failed", str(exc))
+            return False
+        self.statusBar().showMessage(f"Wrote {path}", 5000)
+        return True
+
+    def export_window_dialog(self) -> None:
+        default = export.default_name(self.preset, "window")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the window", default, "PNG image (*.png)")
+        if path:
+            self.export_window(path)
+
+    def export_window(self, path: str) -> bool:
+        try:
+            export.export_widget(self, path)
+        except export.ExportError as exc:
+            self.show_error("Export failed", str(exc))
+            return False
+        return True
+
+    def export_all_dialog(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every canvas into…")
+        if folder:
+            self.export_all(folder)
+
+    def export_all(self, folder: str, svg: bool = True) -> list[Path]:
+        """Every canvas as PNG (and SVG) plus the whole window; names carry preset and time."""
+        folder_path = Path(folder)
+        stamp = export.timestamp()
+        self.controller.redraw()
+        written = []
+        try:
+            for canvas in self.canvases:
+                name = CANVAS_NAMES[canvas.objectName()]
+                for fmt in ("png", "svg") if svg else ("png",):
+                    path = folder_path / export.default_name(self.preset, name, fmt, stamp)
+                    export.export_item(canvas.export_item(), path)
+                    written.append(path)
+            path = folder_path / export.default_name(self.preset, "window", "png", stamp)
+            export.export_widget(self, path)
+            written.append(path)
+        except export.ExportError as exc:
+            self.show_error("Export failed", str(exc))
+        else:
+            self.statusBar().showMessage(f"Wrote {len(written)} files to {folder}", 5000)
+        return written
+
+    # ---------------------------------------------------------------- misc
+    def show_error(self, title: str, text: str) -> None:
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, f"regviz: {title}", text,
+                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        box.open()  # window-modal, does not block the event loop (nor tests)
+
+    def toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def show_about(self) -> None:
+        from regviz import __version__
+
+        QtWidgets.QMessageBox.about(
+            self, "About regviz",
+            f"regviz {__version__}\nA lab that makes L1/L2 regularization and activation functions visible.")
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.controller.shutdown()
+        super().closeEvent(event)
