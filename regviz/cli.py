@@ -82,8 +82,11 @@ def _add_experiment_options(p: argparse.ArgumentParser, default_methods: str, de
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
-        command = args.command or "gui"
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:  # plain `regviz`: the window
+            args = parser.parse_args(["gui", *argv])
+        command = args.command
         if command == "gui":
             return _run_gui(args)
         if command == "screenshot":

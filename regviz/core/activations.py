@@ -165,7 +165,8 @@ class _Piecewise(Activation):
     def batched(self, z, ctx):
         slope = self.negative_slope()
         positive = z > 0
-        return torch.where(positive, z, z * slope), torch.where(positive, 1.0, slope).to(z.dtype)
+        # full_like keeps z's dtype: a bare Python float here would round the slope to float32
+        return torch.where(positive, z, z * slope), torch.where(positive, torch.ones_like(z), torch.full_like(z, slope))
 
 
 class ReLU(_Piecewise):

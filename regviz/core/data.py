@@ -119,8 +119,8 @@ def load_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
                 try:
                     x, y = float(row[0]), float(row[1])
                 except ValueError:
-                    if line_no == 1 and not xs:
-                        continue  # header
+                    if line_no == 1 and not xs and not any(_is_number(cell) for cell in row):
+                        continue  # a header: no cell is a number
                     bad = row[0] if not _is_number(row[0]) else row[1]
                     raise DataError(f"{path}: line {line_no}: {bad.strip()!r} is not a number") from None
                 if not (math.isfinite(x) and math.isfinite(y)):

@@ -147,8 +147,8 @@ class LabController(QtCore.QObject):
         elif state == "all-diverged":
             self._set_running(False)
             self.sigMessage.emit("Training diverged: every model is frozen. Lower the learning rate and press Reset.")
-        elif state == "paused" and self.running:
-            self._set_running(False)
+        # "paused" and "running" echo commands this controller sent itself; acting on a late echo
+        # would undo a newer command, so they are ignored.
 
     def _set_running(self, running: bool) -> None:
         if running != self.running:

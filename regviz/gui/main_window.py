@@ -40,7 +40,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._connect()
         self.controller.reset()
-        self.resize(1500, 950)
+        self._fit_to_screen()
 
     # ---------------------------------------------------------------- layout
     def _build_layout(self) -> None:
@@ -50,7 +50,7 @@ class MainWindow(QtWidgets.QMainWindow):
         bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         bottom.addWidget(self.weights_view)
         bottom.addWidget(self.activation_view)
-        bottom.setSizes([600, 400])
+        bottom.setSizes([540, 460])
         grid = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         grid.addWidget(top)
         grid.addWidget(bottom)
@@ -114,6 +114,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.message_label.setStyleSheet("color: #b00020;")
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.message_label)
+
+    def _fit_to_screen(self) -> None:
+        screen = QtGui.QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen is not None else QtCore.QRect(0, 0, 1600, 1000)
+        width, height = min(1600, int(area.width() * 0.96)), min(1000, int(area.height() * 0.94))
+        self.resize(max(width, 1024), max(height, 700))
 
     def _connect(self) -> None:
         c, p = self.controller, self.panel

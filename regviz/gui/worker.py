@@ -188,20 +188,23 @@ class TrainingWorker(QtCore.QThread):
         self._pending_steps = max(0, self._pending_steps - count)
         self._update_rate(count, elapsed)
         newly = tuple(int(i) for i in (record.diverged & ~was_diverged).nonzero()[0])
-        if newly:
-            self.sigDiverged.emit(newly)
+        if newly:  # the frame first, so the GUI holds the data the message speaks of
             if record.diverged.all():
-                self._finish("all-diverged")
+                self._finish("all-diverged", newly)
                 return
+            self._emit(force=True)
+            self.sigDiverged.emit(newly)
         if self._running and engine.epoch >= self._target_epochs and engine.step_count % engine.steps_per_epoch == 0:
             self._finish("finished")
         elif self._pending_steps == 0 and not self._running:
             self._emit(force=True)  # a Step command completed: show it now
         self._throttle(count, elapsed)
 
-    def _finish(self, state: str) -> None:
+    def _finish(self, state: str, diverged: tuple[int, ...] = ()) -> None:
         self._running, self._pending_steps = False, 0
         self._emit(force=True, finished=True)
+        if diverged:
+            self.sigDiverged.emit(diverged)
         self.sigStateChanged.emit(state)
 
     def _chunk_size(self) -> int:

@@ -1,0 +1,1 @@
+"""Data files shipped inside the wheel as regviz.resources (presets)."""

@@ -1,0 +1,171 @@
+"""Shared fixtures for the Qt-free core tests (nothing here may import Qt).
+
+The command-line tests run `python -m regviz ...` in subprocesses. Each one imports torch (about
+2 s of CPU), so they are all started as soon as test collection finds tests/core/test_cli.py, the CLI
+tests are moved to the end of the run, and the subprocesses work alongside the in-process tests on
+the other core; the `cli_runs` fixture then collects their results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from regviz.core.presets import load_preset
+
+
+@pytest.fixture
+def seed_cfg():
+    """The reference experiment (the 'seed' preset), fresh for every test."""
+    return load_preset("seed")
+
+
+@pytest.fixture(scope="session")
+def reference_result():
+    """The article's table: 5 seeds x (L1, L2) x 100 epochs, run once for the whole session."""
+    from regviz.core.experiments import run_repeats
+
+    return run_repeats(load_preset("seed"), ["l1", "l2"], 5)
+
+
+# ---------------------------------------------------------------- command-line subprocesses
+REGVIZ = ["-m", "regviz"]
+
+QT_FREE_CHECK = """
+import sys
+import regviz.core.activations, regviz.core.analysis, regviz.core.config, regviz.core.data
+import regviz.core.engine, regviz.core.experiments, regviz.core.presets, regviz.core.regularizers
+import regviz.cli, regviz.report
+from regviz.core.experiments import run_repeats
+from regviz.core.presets import load_preset
+run_repeats(load_preset("seed").replace(**{"training.epochs": 1}), ["l1"], 1)
+bad = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6")
+             or m.startswith("regviz.gui"))
+print("QT-MODULES:", bad)
+"""
+
+# name -> (argv after the interpreter, JSON output file name or None)
+CLI_CASES: dict[str, tuple[list[str], str | None]] = {
+    # successes
+    "experiment": (REGVIZ + ["experiment", "--epochs", "3", "--repeats", "2", "--layers", "4,3",
+                             "--activation", "tanh", "--lambda", "0.1", "--seed", "5", "--json", "out.json"],
+                   "out.json"),
+    "prune": (REGVIZ + ["prune", "--epochs", "4", "--repeats", "2", "--json", "out.json"], "out.json"),
+    "sweep_range": (REGVIZ + ["sweep", "--epochs", "2", "--lambdas", "1e-3:1:4", "--json", "out.json"], "out.json"),
+    "sweep_list": (REGVIZ + ["sweep", "--epochs", "2", "--lambdas", "0,0.05,0.5", "--methods", "l1,l2",
+                             "--data", "{inputs}/good.csv", "--json", "out.json"], "out.json"),
+    "help": (REGVIZ + ["--help"], None),
+    "qt_free": (["-c", QT_FREE_CHECK], None),
+    # bad arguments and files: exit 2, one line on stderr, no output file
+    "negative_lambda": (REGVIZ + ["experiment", "--lambda", "-1", "--json", "out.json"], "out.json"),
+    "unknown_method": (REGVIZ + ["experiment", "--methods", "l1,l5", "--json", "out.json"], "out.json"),
+    "bad_layers": (REGVIZ + ["experiment", "--layers", "10,x,10", "--json", "out.json"], "out.json"),
+    "missing_data": (REGVIZ + ["experiment", "--epochs", "1", "--data", "{inputs}/nope.csv", "--json", "out.json"],
+                     "out.json"),
+    "bad_csv": (REGVIZ + ["experiment", "--epochs", "1", "--data", "{inputs}/bad.csv", "--json", "out.json"],
+                "out.json"),
+    "json_missing_folder": (REGVIZ + ["experiment", "--epochs", "1", "--json", "missing/out.json"], "missing/out.json"),
+    "bad_lambdas": (REGVIZ + ["sweep", "--epochs", "1", "--lambdas", "1:0.1:4", "--json", "out.json"], "out.json"),
+    "unknown_preset": (REGVIZ + ["experiment", "--preset", "no-such-preset", "--json", "out.json"], "out.json"),
+    "bad_config": (REGVIZ + ["experiment", "--config", "{inputs}/bad.json", "--json", "out.json"], "out.json"),
+}
+@dataclasses.dataclass
+class CliRun:
+    name: str
+    argv: list[str]
+    folder: Path  # the process's working directory, empty before the run
+    json_name: str | None
+    returncode: int | None = None
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def json_path(self) -> Path | None:
+        return self.folder / self.json_name if self.json_name else None
+
+    def load_json(self) -> dict:
+        return json.loads(self.json_path.read_text(encoding="utf-8"))
+
+
+def _write_inputs(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    rows = "".join(f"{0.25 * i:.2f},{0.5 * i + 1 + (i % 3) * 0.1:.3f}\n" for i in range(30))
+    (folder / "good.csv").write_text("x,y\n" + rows, encoding="utf-8")
+    (folder / "bad.csv").write_text("x,y\n1.0,2.0\n2.0,oops\n3.0,6.0\n4.0,8.0\n5.0,10.0\n", encoding="utf-8")
+    (folder / "bad.json").write_text('{"training": {"epochs": 5,,}}', encoding="utf-8")
+
+
+class _CliBatch:
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="regviz-cli-tests-"))
+        self.inputs = self.root / "inputs"
+        _write_inputs(self.inputs)
+        env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+        env.pop("PYTHONSTARTUP", None)
+        self.runs: dict[str, CliRun] = {}
+        self._procs: dict[str, tuple[subprocess.Popen, object, object]] = {}
+        for name, (argv, json_name) in CLI_CASES.items():
+            argv = [a.replace("{inputs}", str(self.inputs)) for a in argv]
+            folder = self.root / name
+            folder.mkdir()
+            run = CliRun(name, argv, folder, json_name)
+            out = open(self.root / f"{name}.stdout", "w+", encoding="utf-8")
+            err = open(self.root / f"{name}.stderr", "w+", encoding="utf-8")
+            proc = subprocess.Popen([sys.executable, *argv], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=err)
+            self.runs[name] = run
+            self._procs[name] = (proc, out, err)
+
+    def wait(self, timeout: float = 600.0) -> dict[str, CliRun]:
+        for name, (proc, out, err) in list(self._procs.items()):
+            run = self.runs[name]
+            run.returncode = proc.wait(timeout=timeout)
+            for handle, attr in ((out, "stdout"), (err, "stderr")):
+                handle.seek(0)
+                setattr(run, attr, handle.read())
+                handle.close()
+            del self._procs[name]
+        return self.runs
+
+    def close(self) -> None:
+        for proc, out, err in self._procs.values():  # only the processes this batch started
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            out.close()
+            err.close()
+        self._procs.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+_BATCH: list[_CliBatch] = []
+
+
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection
+def pytest_collection_modifyitems(session, config, items):
+    cli_items = [item for item in items if Path(str(item.path)).name == "test_cli.py"]
+    if cli_items and not _BATCH:
+        _BATCH.append(_CliBatch())
+        # run the CLI tests last, so the subprocesses work while the other tests run
+        others = [item for item in items if Path(str(item.path)).name != "test_cli.py"]
+        items[:] = others + cli_items
+
+
+def pytest_sessionfinish(session, exitstatus):
+    while _BATCH:
+        _BATCH.pop().close()
+
+
+@pytest.fixture(scope="session")
+def cli_runs() -> dict[str, CliRun]:
+    if not _BATCH:  # e.g. collected in an unusual way: start now
+        _BATCH.append(_CliBatch())
+    return _BATCH[0].wait()
