@@ -1,3 +1,5 @@
 from regviz.cli import main
 
-raise SystemExit(main())
+# Guarded: the trainer process (multiprocessing "spawn") re-imports the main module.
+if __name__ == "__main__":
+    raise SystemExit(main())

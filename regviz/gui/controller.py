@@ -18,7 +18,7 @@ from regviz.core.activations import get_activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.engine import MemberSpec
 from regviz.core.experiments import member
-from regviz.gui.session import LiveState, RunSetup, TrainingFrame, build_run, member_label
+from regviz.gui.session import LiveState, RunSetup, TrainingFrame, make_setup, member_label
 from regviz.gui.views.base import CanvasView
 from regviz.gui.worker import TrainingWorker
 
@@ -53,15 +53,20 @@ class LabController(QtCore.QObject):
         self.frames_per_second = 0.0
         self._fps_since = time.perf_counter()
         self._fps_count = 0
+        self._half_drew = False
         self.worker = TrainingWorker()
         self.worker.sigFrame.connect(self._on_frame)
         self.worker.sigDiverged.connect(self._on_diverged)
         self.worker.sigStateChanged.connect(self._on_worker_state)
         self.worker.sigError.connect(self.sigMessage)
         self.worker.start()
+        # The timer ticks twice per frame and each tick redraws half the canvases, so the event
+        # loop never waits on all four paints at once (input stays responsive).
+        self._tick = 0
         self.timer = QtCore.QTimer(self)
-        self.timer.setInterval(int(1000 / redraw_hz))
-        self.timer.timeout.connect(self.redraw)
+        self.timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(max(1, int(1000 / (2 * redraw_hz))))
+        self.timer.timeout.connect(self._on_tick)
         self.timer.start()
 
     # ---------------------------------------------------------------- commands
@@ -69,14 +74,15 @@ class LabController(QtCore.QObject):
         """New engine from the config (new initial weights); the canvases start over."""
         if config is not None:
             self.config = config
-        engine, setup = build_run(self.config, members_for(self.config, self.compare))
+        members = members_for(self.config, self.compare)
+        setup = make_setup(self.config, members)
         self.generation += 1
         self.setup = setup
         self.state = LiveState(setup)
         for view in self.views:
             view.set_setup(setup)
             view.invalidate()
-        self.worker.load(engine, setup, self.generation)
+        self.worker.load(self.config, members, self.generation)
         self._set_running(False)
         self.sigSetupChanged.emit(setup)
 
@@ -157,16 +163,26 @@ class LabController(QtCore.QObject):
 
     # ---------------------------------------------------------------- drawing
     def redraw(self) -> None:
+        """Bring every canvas up to date now (before an export, for instance)."""
+        self._render(self.views, count_frame=True)
+
+    def _on_tick(self) -> None:
+        half = self._tick % 2
+        self._tick += 1
+        self._render(self.views[half::2], count_frame=half == 1)
+
+    def _render(self, views: Sequence[CanvasView], count_frame: bool) -> None:
         if self.state is None:
             return
         drew = False
-        for view in self.views:
-            if view.isVisible() or view.window().isHidden():
-                drew |= view.render_if_changed(self.state)
+        for view in views:
+            drew |= view.render_if_changed(self.state)
         if drew:
+            self.sigRendered.emit()
+        if count_frame and (drew or self._half_drew):
             self.frames_drawn += 1
             self._fps_count += 1
-            self.sigRendered.emit()
+        self._half_drew = drew and not count_frame
         now = time.perf_counter()
         if now - self._fps_since >= 1.0:
             self.frames_per_second = self._fps_count / (now - self._fps_since)

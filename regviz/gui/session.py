@@ -196,20 +196,28 @@ def member_colors(members: Sequence[MemberSpec]) -> list[str]:
     return [METHOD_COLORS.get(m.method, "#000000") for m in members]
 
 
+def make_setup(config: ExperimentConfig, members: Sequence[MemberSpec]) -> RunSetup:
+    """The RunSetup of a config and its models, without building an engine."""
+    from regviz.core.activations import get_activation
+    from regviz.core.data import make_dataset
+
+    dataset = make_dataset(config.data)
+    return RunSetup(
+        config=config,
+        dataset=dataset,
+        layer_sizes=config.model.layer_sizes,
+        activation=get_activation(config.model.activation, config.model.activation_params),
+        members=tuple(members),
+        fit_grid=make_fit_grid(dataset),
+    )
+
+
 def build_run(config: ExperimentConfig, members: Sequence[MemberSpec]):
     """The engine and the matching RunSetup for a config and a list of models."""
     from regviz.core.experiments import build_engine
 
-    engine = build_engine(config, members)
-    setup = RunSetup(
-        config=config,
-        dataset=engine.dataset,
-        layer_sizes=engine.layer_sizes,
-        activation=engine.activation,
-        members=tuple(members),
-        fit_grid=make_fit_grid(engine.dataset),
-    )
-    return engine, setup
+    setup = make_setup(config, members)
+    return build_engine(config, members, setup.dataset), setup
 
 
 def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (), steps_per_second: float = 0.0,

@@ -13,3 +13,15 @@ def _no_dangling_workers(qapp):
     for worker in left:  # stop them so one failure does not cascade into the next test
         worker.stop()
     assert not left, f"test left {len(left)} training thread(s) running"
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_trainer_processes():
+    import multiprocessing
+
+    yield
+    left = [p for p in multiprocessing.active_children() if p.name == "regviz-trainer"]
+    for process in left:
+        process.kill()
+        process.join(2)
+    assert not left, f"test left {len(left)} trainer process(es) running"

@@ -73,10 +73,11 @@ def test_start_pause_step_reset(qtbot, window):
     qtbot.mouseClick(start, QtCore.Qt.MouseButton.LeftButton)
     assert start.text() == "Pause"
     qtbot.waitUntil(lambda: state(window).step > 200, timeout=20000)
-    qtbot.mouseClick(start, QtCore.Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.controller.worker.sigStateChanged, timeout=5000,
+                          check_params_cb=lambda s: s == "paused"):
+        qtbot.mouseClick(start, QtCore.Qt.MouseButton.LeftButton)
     assert start.text() == "Start"
     # after pausing, a Step moves exactly one step
-    qtbot.waitUntil(lambda: not window.controller.worker._running, timeout=5000)
     qtbot.waitUntil(lambda: state(window).step == len(state(window).steps), timeout=5000)
     paused_at = state(window).step
     qtbot.mouseClick(find(window, QtWidgets.QPushButton, "stepButton"), QtCore.Qt.MouseButton.LeftButton)

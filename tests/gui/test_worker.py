@@ -7,7 +7,7 @@ import pytest
 
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
-from regviz.gui.session import LiveState, build_run
+from regviz.gui.session import LiveState, make_setup
 from regviz.gui.worker import TrainingWorker
 
 
@@ -29,9 +29,9 @@ def worker(qtbot):
 
 def load(worker, cfg=None, methods=("l1",), generation=1):
     cfg = cfg or load_preset("seed")
-    engine, setup = build_run(cfg, [member(cfg, m, 0) for m in methods])
-    worker.load(engine, setup, generation)
-    return setup
+    members = [member(cfg, m, 0) for m in methods]
+    worker.load(cfg, members, generation)
+    return make_setup(cfg, members)
 
 
 def test_load_sends_the_initial_state(qtbot, worker):
