@@ -128,8 +128,8 @@ class Engine:
         self._y_train = torch.as_tensor(dataset.y_train, dtype=DTYPE).view(-1, 1)
         self._x_test = torch.as_tensor(dataset.x_test, dtype=DTYPE).view(-1, 1)
         self._y_test = torch.as_tensor(dataset.y_test, dtype=DTYPE).view(-1, 1)
-        self._epoch_x, self._epoch_y = self._x_train, self._y_train
         self._init_parameters(members)
+        self._batches = self._make_batches(self._x_train, self._y_train)
         self.set_members(members)
 
     # ------------------------------------------------------------------ set-up
@@ -175,6 +175,7 @@ class Engine:
             slope.fill_(self.activation.params.get("init", 0.25))
         self._diverged = torch.zeros(k, dtype=torch.bool)
         self._any_diverged = False
+        self._train_context = BatchedContext(training=True, generators=self._generators)
 
     def set_members(self, members: Sequence[MemberSpec]) -> None:
         """Change lambda, learning rate, regularizer or L1 rule of every model, between steps."""
@@ -235,10 +236,8 @@ class Engine:
                 position = self.step_count % self.steps_per_epoch
                 if position == 0 and self.shuffle:
                     order = torch.as_tensor(self._order_rng.permutation(self.dataset.n_train))
-                    self._epoch_x, self._epoch_y = self._x_train[order], self._y_train[order]
-                start = position * self.batch_size
-                xb = self._epoch_x[start : start + self.batch_size]
-                yb = self._epoch_y[start : start + self.batch_size]
+                    self._batches = self._make_batches(self._x_train[order], self._y_train[order])
+                xb, yb = self._batches[position]
                 data_loss, penalty = self._train_step(xb, yb)
                 data_rows.append(data_loss)
                 penalty_rows.append(penalty)
@@ -250,11 +249,18 @@ class Engine:
         pens = torch.stack(penalty_rows).numpy() if n else np.zeros((0, self.size))
         return StepRecord(first, data, pens, tuple(epochs), self.diverged)
 
-    def _train_step(self, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        k = self.size
-        ctx = BatchedContext(training=True, generators=self._generators)
+    def _make_batches(self, x: torch.Tensor, y: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """One epoch's mini-batches, inputs already broadcast to [K, batch, 1] (sliced once, not per step)."""
+        size = self.batch_size
+        return [
+            (x[start : start + size].unsqueeze(0).expand(self.size, -1, -1), y[start : start + size])
+            for start in range(0, len(x), size)
+        ]
+
+    def _train_step(self, h: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One SGD step of every model on the batch h ([K, batch, 1]) with targets yb ([batch, 1])."""
+        ctx = self._train_context
         inputs, derivs = [], []
-        h = xb.unsqueeze(0).expand(k, -1, -1)
         last = len(self._weights) - 1
         for layer, (w, b) in enumerate(zip(self._weights, self._biases)):
             inputs.append(h)
@@ -269,7 +275,7 @@ class Engine:
         penalty = self._penalty()
         self._check_finite(data_loss + penalty)
 
-        single = xb.shape[0] == 1
+        single = yb.shape[0] == 1
         for layer in range(last, -1, -1):
             if layer < last:
                 z, d = derivs[layer]

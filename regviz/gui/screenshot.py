@@ -9,6 +9,7 @@ from regviz.core.config import ExperimentConfig
 from regviz.core.data import make_dataset
 
 TIMEOUT_MS = 600_000
+WINDOW_SIZE = (1600, 1000)
 
 
 def run_screenshot(config: ExperimentConfig, preset: str, steps: int, out: Path, svg: bool = False,
@@ -21,9 +22,10 @@ def run_screenshot(config: ExperimentConfig, preset: str, steps: int, out: Path,
 
     # Enough epochs that the run does not stop before `steps`.
     per_epoch = math.ceil(make_dataset(config.data).n_train / config.training.batch_size)
-    epochs = max(config.training.epochs, math.ceil(steps / per_epoch) + 1)
+    epochs = max(config.training.epochs, math.ceil(steps / per_epoch))
     config = config.replace(**{"training.epochs": epochs})
     window = MainWindow(config, preset)
+    window.resize(WINDOW_SIZE[0], WINDOW_SIZE[1])  # the offscreen screen is small; figures are not
     try:
         if compare:
             window.panel.compare_check.setChecked(True)
