@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the window (the default)")
     _add_source_options(gui)
+    gui.add_argument("--compare", action="store_true", help="open in compare mode (L1 and L2 side by side)")
+    gui.add_argument("--start", action="store_true", help="start training as soon as the window opens")
 
     shot = sub.add_parser("screenshot", help="train headless and save every canvas as an image")
     _add_source_options(shot)
@@ -240,7 +242,7 @@ def _run_gui(args: argparse.Namespace) -> int:
         from regviz.gui.app import run_app
     except ImportError as exc:
         raise UsageError(f"the window needs PySide6 and pyqtgraph ({exc})") from None
-    return run_app(cfg, preset=_source_name(args))
+    return run_app(cfg, preset=_source_name(args), compare=args.compare, start=args.start)
 
 
 def _run_screenshot(args: argparse.Namespace) -> int:
@@ -270,24 +272,23 @@ def _source_name(args: argparse.Namespace) -> str:
 
 
 # ---------------------------------------------------------------- argument types
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 1 or more")
-    return value
+def _int_at_least(low: int):
+    """An argparse type: a whole number >= low."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {low} or more")
+        return value
+
+    return parse
 
 
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
-    return value
+_positive_int = _int_at_least(1)
+_nonnegative_int = _int_at_least(0)
 
 
 def _float(text: str) -> float:

@@ -23,11 +23,16 @@ def make_application(offscreen: bool = False):
     return app
 
 
-def run_app(config: ExperimentConfig, preset: str = "seed") -> int:
+def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = False, start: bool = False) -> int:
     app = make_application()
+    from PySide6 import QtCore
     from regviz.gui.main_window import MainWindow
 
     window = MainWindow(config, preset)
+    if compare:
+        window.panel.compare_check.setChecked(True)
+    if start:
+        QtCore.QTimer.singleShot(0, window.controller.start)
     app.aboutToQuit.connect(window.controller.shutdown)
     gc.freeze()  # the window's many long-lived objects: keep them out of every GC pass (shorter pauses)
     window.show()

@@ -36,7 +36,8 @@ def members_for(config: ExperimentConfig, compare: Sequence[str] | None) -> list
 class LabController(QtCore.QObject):
     sigSetupChanged = QtCore.Signal(object)  # RunSetup, after a reset
     sigRunningChanged = QtCore.Signal(bool)
-    sigMessage = QtCore.Signal(str)  # a sentence for the status bar (divergence, finished, errors)
+    sigMessage = QtCore.Signal(str)  # news for the status bar (finished)
+    sigProblem = QtCore.Signal(str)  # trouble for the status bar (divergence, a failed trainer)
     sigRendered = QtCore.Signal()  # after each redraw that drew something
 
     def __init__(self, config: ExperimentConfig, views: Sequence[CanvasView], redraw_hz: float = REDRAW_HZ,
@@ -58,7 +59,7 @@ class LabController(QtCore.QObject):
         self.worker.sigFrame.connect(self._on_frame)
         self.worker.sigDiverged.connect(self._on_diverged)
         self.worker.sigStateChanged.connect(self._on_worker_state)
-        self.worker.sigError.connect(self.sigMessage)
+        self.worker.sigError.connect(self.sigProblem)
         self.worker.start()
         # The timer ticks twice per frame and each tick redraws half the canvases, so the event
         # loop never waits on all four paints at once (input stays responsive).
@@ -141,7 +142,7 @@ class LabController(QtCore.QObject):
         if self.state is None:
             return
         names = ", ".join(member_label(self.state.members[i]) for i in indices if i < len(self.state.members))
-        self.sigMessage.emit(
+        self.sigProblem.emit(
             f"Diverged (NaN/Inf): {names}. Frozen with its last weights; lower the learning rate and press Reset."
         )
 
@@ -152,7 +153,7 @@ class LabController(QtCore.QObject):
             self.sigMessage.emit(f"Finished {epochs} epochs. Start goes on for as many again; Reset starts over.")
         elif state == "all-diverged":
             self._set_running(False)
-            self.sigMessage.emit("Training diverged: every model is frozen. Lower the learning rate and press Reset.")
+            self.sigProblem.emit("Training diverged: every model is frozen. Lower the learning rate and press Reset.")
         # "paused" and "running" echo commands this controller sent itself; acting on a late echo
         # would undo a newer command, so they are ignored.
 
@@ -193,8 +194,9 @@ class LabController(QtCore.QObject):
         if state is None:
             return ""
         parts = [f"step {state.step:,}", f"epoch {state.epoch}/{self.config.training.epochs}",
-                 f"{state.steps_per_second:,.0f} steps/s" if self.running else "paused",
-                 f"{self.frames_per_second:.0f} frames/s"]
+                 f"{state.steps_per_second:,.0f} steps/s" if self.running else "paused"]
+        if self.running:
+            parts.append(f"{self.frames_per_second:.0f} frames/s")
         if state.snapshot is not None:
             for k, spec in enumerate(state.members):
                 weights = [w[k] for w in state.snapshot.weights]

@@ -111,7 +111,6 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build_status_bar(self) -> None:
         self.status_label = QtWidgets.QLabel(objectName="statusLabel")
         self.message_label = QtWidgets.QLabel(objectName="messageLabel")
-        self.message_label.setStyleSheet("color: #b00020;")
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.message_label)
 
@@ -133,7 +132,8 @@ class MainWindow(QtWidgets.QMainWindow):
         p.sigLoadCsv.connect(self.load_csv_dialog)
         self.activation_view.sigParamsChanged.connect(lambda params: p.set_activation_params(params, emit=True))
         c.sigRunningChanged.connect(p.set_running)
-        c.sigMessage.connect(self.message_label.setText)
+        c.sigMessage.connect(lambda text: self._show_message(text, problem=False))
+        c.sigProblem.connect(lambda text: self._show_message(text, problem=True))
         c.sigSetupChanged.connect(lambda _s: self.message_label.setText(""))
         c.sigRendered.connect(self._update_status)
 
@@ -141,7 +141,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_config_edited(self, config: ExperimentConfig, needs_reset: bool) -> None:
         self.controller.apply_config(config, needs_reset)
         if needs_reset:
-            self.message_label.setText("Reset: data or architecture changed")
+            self._show_message("Reset: data or architecture changed", problem=False)
+
+    def _show_message(self, text: str, problem: bool) -> None:
+        self.message_label.setStyleSheet("color: #b00020; font-weight: bold;" if problem else "color: #202124;")
+        self.message_label.setText(text)
 
     def _update_status(self) -> None:
         self.status_label.setText(self.controller.status_text())

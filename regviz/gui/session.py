@@ -74,25 +74,28 @@ class TrainingFrame:
     finished: bool = False  # reached the configured number of epochs
 
 
-class _Growable:
+class GrowableRows:
     """A 2-D array that grows by rows with amortised doubling; `view` is the filled part."""
 
     def __init__(self, width: int):
-        self._data = np.empty((256, width))
-        self._n = 0
+        self.data = np.empty((256, width))
+        self.n = 0
 
     def extend(self, rows: np.ndarray) -> None:
-        need = self._n + len(rows)
-        if need > len(self._data):
-            bigger = np.empty((max(need, 2 * len(self._data)), self._data.shape[1]))
-            bigger[: self._n] = self._data[: self._n]
-            self._data = bigger
-        self._data[self._n : need] = rows
-        self._n = need
+        need = self.n + len(rows)
+        if need > len(self.data):
+            bigger = np.empty((max(need, 2 * len(self.data)), self.data.shape[1]))
+            bigger[: self.n] = self.data[: self.n]
+            self.data = bigger
+        self.data[self.n : need] = rows
+        self.n = need
+
+    def clear(self) -> None:
+        self.n = 0
 
     @property
     def view(self) -> np.ndarray:
-        return self._data[: self._n]
+        return self.data[: self.n]
 
 
 @dataclass
@@ -105,20 +108,20 @@ class LiveState:
     members: tuple[MemberSpec, ...] = ()
     steps_per_second: float = 0.0
     finished: bool = False
-    _steps: _Growable = field(init=False)
-    _data: _Growable = field(init=False)
-    _penalty: _Growable = field(init=False)
-    _epoch_steps: _Growable = field(init=False)
-    _test_error: _Growable = field(init=False)
-    _train_loss: _Growable = field(init=False)
+    _steps: GrowableRows = field(init=False)
+    _data: GrowableRows = field(init=False)
+    _penalty: GrowableRows = field(init=False)
+    _epoch_steps: GrowableRows = field(init=False)
+    _test_error: GrowableRows = field(init=False)
+    _train_loss: GrowableRows = field(init=False)
 
     def __post_init__(self) -> None:
         k = self.setup.size
         self.members = self.setup.members
-        self._steps = _Growable(1)
-        self._data, self._penalty = _Growable(k), _Growable(k)
-        self._epoch_steps = _Growable(1)
-        self._test_error, self._train_loss = _Growable(k), _Growable(k)
+        self._steps = GrowableRows(1)
+        self._data, self._penalty = GrowableRows(k), GrowableRows(k)
+        self._epoch_steps = GrowableRows(1)
+        self._test_error, self._train_loss = GrowableRows(k), GrowableRows(k)
 
     def apply(self, frame: TrainingFrame) -> None:
         n = len(frame.data_loss)

@@ -23,7 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.engine import MemberSpec
-from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup, smooth
+from regviz.gui.session import METHOD_COLORS, GrowableRows, LiveState, RunSetup, smooth
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import AXIS_COLOR, DIVERGED_COLOR, member_legend_text, style_plot
 
@@ -113,27 +113,6 @@ def peak_envelope(values: np.ndarray, bucket: int) -> np.ndarray:
     return out
 
 
-class _Rows:
-    """A growing [n, K] float array (amortised doubling) that can also drop rows from its end."""
-
-    def __init__(self, width: int):
-        self.data = np.empty((256, width))
-        self.n = 0
-
-    def append(self, rows: np.ndarray) -> None:
-        need = self.n + len(rows)
-        if need > len(self.data):
-            bigger = np.empty((max(need, 2 * len(self.data)), self.data.shape[1]))
-            bigger[: self.n] = self.data[: self.n]
-            self.data = bigger
-        self.data[self.n : need] = rows
-        self.n = need
-
-    @property
-    def view(self) -> np.ndarray:
-        return self.data[: self.n]
-
-
 class _IncrementalSmooth:
     """session.smooth over a growing history, recomputing only the rows added since the last call.
 
@@ -143,13 +122,13 @@ class _IncrementalSmooth:
 
     def __init__(self, window: int, width: int):
         self.window = window
-        self._out = _Rows(width)
+        self._out = GrowableRows(width)
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         done, n = self._out.n, len(values)
         if n > done:
             start = max(0, done - self.window + 1)
-            self._out.append(smooth(values[start:n], self.window)[done - start :])
+            self._out.extend(smooth(values[start:n], self.window)[done - start :])
         return self._out.view[:n]
 
 
@@ -165,7 +144,7 @@ class _IncrementalEnvelope:
     def __init__(self, width: int, max_buckets: int = ENVELOPE_BUCKETS):
         self.max_buckets = max_buckets
         self.bucket = 1
-        self._maxs, self._mins = _Rows(width), _Rows(width)
+        self._maxs, self._mins = GrowableRows(width), GrowableRows(width)
         self._covered = 0  # rows summarised by complete buckets
 
     def __call__(self, n: int, rows) -> tuple[np.ndarray | None, np.ndarray]:
@@ -179,8 +158,8 @@ class _IncrementalEnvelope:
             full = (n // self.bucket) * self.bucket
             if full > self._covered:
                 new = peak_envelope(rows(self._covered, full), self.bucket)
-                self._maxs.append(new[0::2])
-                self._mins.append(new[1::2])
+                self._maxs.extend(new[0::2])
+                self._mins.extend(new[1::2])
                 self._covered = full
             if self._maxs.n <= self.max_buckets:
                 break
@@ -200,9 +179,10 @@ class _IncrementalEnvelope:
         maxs, mins = self._maxs.view, self._mins.view
         merged_max = np.maximum(maxs[0 : 2 * pairs : 2], maxs[1 : 2 * pairs : 2])
         merged_min = np.minimum(mins[0 : 2 * pairs : 2], mins[1 : 2 * pairs : 2])
-        self._maxs.n = self._mins.n = 0
-        self._maxs.append(merged_max)
-        self._mins.append(merged_min)
+        self._maxs.clear()
+        self._mins.clear()
+        self._maxs.extend(merged_max)
+        self._mins.extend(merged_min)
         self.bucket *= 2
         self._covered = pairs * self.bucket  # an odd last bucket is recomputed at the new size
 
