@@ -43,9 +43,6 @@ def windowed(cfg, methods, seconds: float):
     if methods:
         window.panel.compare_check.setChecked(True)
     window.show()
-    import gc
-
-    gc.freeze()  # as run_app does
     controller = window.controller
     # The trainer process needs a moment to start (it imports torch): wait for its first frame.
     deadline = time.perf_counter() + 60

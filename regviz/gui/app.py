@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 
@@ -34,6 +33,5 @@ def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = Fals
     if start:
         QtCore.QTimer.singleShot(0, window.controller.start)
     app.aboutToQuit.connect(window.controller.shutdown)
-    gc.freeze()  # the window's many long-lived objects: keep them out of every GC pass (shorter pauses)
     window.show()
     return app.exec()

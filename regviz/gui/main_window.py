@@ -139,7 +139,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ---------------------------------------------------------------- reactions
     def _on_config_edited(self, config: ExperimentConfig, needs_reset: bool) -> None:
-        self.controller.apply_config(config, needs_reset)
+        try:
+            self.controller.apply_config(config, needs_reset)
+        except (ConfigError, DataError) as exc:  # e.g. the CSV in use was deleted meanwhile
+            self.show_error("Cannot use these settings", str(exc))
+            self.controller.config = self.controller.setup.config if self.controller.setup else config
+            self.panel.set_config(self.controller.config)
+            return
         if needs_reset:
             self._show_message("Reset: data or architecture changed", problem=False)
 

@@ -294,3 +294,17 @@ def test_screenshot_command_refuses_a_file_as_folder(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "regviz: error:" in result.stderr
+
+
+def test_a_vanished_csv_is_reported_not_crashed(qtbot, window, tmp_path):
+    data = tmp_path / "points.csv"
+    data.write_text("\n".join(f"{x},{2 * x}" for x in range(20)))
+    assert window.load_csv(str(data))
+    qtbot.waitUntil(lambda: state(window).setup.config.data.csv_path == str(data), timeout=5000)
+    data.unlink()
+    find(window, QtWidgets.QDoubleSpinBox, "data_test_fraction").setValue(0.3)  # needs a reset
+    dialog = window.findChild(QtWidgets.QMessageBox, "errorDialog")
+    assert dialog is not None and "no such file" in dialog.text()
+    dialog.close()
+    assert window.panel.config.data.test_fraction == pytest.approx(0.2)  # the panel shows what runs
+    assert state(window).setup.config.data.csv_path == str(data)

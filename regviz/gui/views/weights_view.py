@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core import analysis
 from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup, member_label
@@ -116,7 +116,7 @@ class _Panel:
     plot: pg.PlotItem
     heading: pg.LabelItem  # shape and sparsity
     image: pg.ImageItem
-    markers: pg.ScatterPlotItem
+    markers: "_Markers"
     matrix: np.ndarray | None = None
     left_label: bool = False  # this panel carries the grid's axis titles
     bottom_label: bool = False
@@ -125,6 +125,7 @@ class _Panel:
     marked: tuple = ()  # (rows, columns) marked as disconnected
     margins: tuple = (0.0, 0.0)  # data units left of and above the matrix
     marker_size: tuple = (MARKER_SIZE, MARKER_SIZE)  # (column, row) marker size in pixels
+    cell_px: tuple = (1.0, 1.0)  # (width, height) of one matrix cell in pixels
 
 
 @dataclass
@@ -262,14 +263,15 @@ class WeightsView(CanvasView):
 
         if max(fan_in, fan_out) <= MAX_GRID_CELLS:  # cell lines; on a big matrix they would hide it
             gx, gy = _cell_grid(fan_in, fan_out)
-            grid = pg.PlotCurveItem(gx, gy, connect="pairs", pen=pg.mkPen(GRID_COLOR, width=1))
+            grid = _static_path(_segments_path(gx, gy), pg.mkPen(GRID_COLOR, width=1))
             grid.setZValue(5)
             plot.addItem(grid)
-        frame = pg.PlotCurveItem([0, fan_out, fan_out, 0, 0], [0, 0, fan_in, fan_in, 0],
-                                 pen=pg.mkPen(FRAME_COLOR, width=1))
+        outline = QtGui.QPainterPath()
+        outline.addRect(QtCore.QRectF(0, 0, fan_out, fan_in))
+        frame = _static_path(outline, pg.mkPen(FRAME_COLOR, width=1))
         frame.setZValue(6)
         plot.addItem(frame)
-        markers = pg.ScatterPlotItem(size=MARKER_SIZE, pen=pg.mkPen(None), brush=pg.mkBrush(MARKER_COLOR))
+        markers = _Markers()
         markers.setZValue(7)
         plot.addItem(markers)
 
@@ -291,6 +293,7 @@ class WeightsView(CanvasView):
         my = MARGIN_PX * fan_in / max(height - MARGIN_PX, MARGIN_PX)
         panel.margins = (mx, my)
         cell_w, cell_h = (width - MARGIN_PX) / fan_out, (height - MARGIN_PX) / fan_in
+        panel.cell_px = (max(cell_w, 1e-6), max(cell_h, 1e-6))
         panel.marker_size = (float(np.clip(0.8 * cell_w, 4.0, MARKER_SIZE)),  # column markers
                               float(np.clip(0.8 * cell_h, 4.0, MARKER_SIZE)))  # row markers
         panel.plot.setXRange(-mx, fan_out, padding=0)
@@ -396,9 +399,11 @@ class WeightsView(CanvasView):
         mx, my = panel.margins
         above, left = -my / 2, -mx / 2  # the middle of the margins above and left of the matrix
         col_size, row_size = panel.marker_size
-        spots = [{"pos": (j + 0.5, above), "symbol": "t", "size": col_size} for j in cols]  # down at a column
-        spots += [{"pos": (left, i + 0.5), "symbol": "t2", "size": row_size} for i in rows]  # right at a row
-        panel.markers.setData(spots)
+        cell_w, cell_h = panel.cell_px
+        # pixel sizes to data units: a cell is 1 x 1, a margin of MARGIN_PX pixels is mx (or my) wide
+        col_half = (0.5 * col_size / cell_w, 0.5 * col_size * my / MARGIN_PX)
+        row_half = (0.5 * row_size * mx / MARGIN_PX, 0.5 * row_size / cell_h)
+        panel.markers.place([(j + 0.5, above) for j in cols], [(left, i + 0.5) for i in rows], col_half, row_half)
         panel.marked = (rows, cols)
 
     # ------------------------------------------------------------------ hover
@@ -435,3 +440,45 @@ class WeightsView(CanvasView):
         self._hover_text = text
         self.hover_label.setText(html.escape(text) or HOVER_HINT, color=AXIS_COLOR)
         self.graphics.setToolTip(text)
+
+
+class _Markers(QtWidgets.QGraphicsPathItem):
+    """Triangles at disconnected neurons, painted by Qt itself: a ScatterPlotItem's Python paint
+    cost about half a millisecond per panel per frame. `data` holds the centres (x, y)."""
+
+    def __init__(self):
+        super().__init__()
+        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self.setBrush(pg.mkBrush(MARKER_COLOR))
+        self.data = {"x": np.zeros(0), "y": np.zeros(0)}
+
+    def place(self, down: list, right: list, down_half: tuple, right_half: tuple) -> None:
+        """Triangles pointing down (at columns, from above) and right (at rows, from the left)."""
+        path = QtGui.QPainterPath()
+        (dw, dh), (rw, rh) = down_half, right_half
+        for cx, cy in down:  # row 0 is at the top: "down" is +y
+            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(cx - dw, cy - dh), QtCore.QPointF(cx + dw, cy - dh),
+                                             QtCore.QPointF(cx, cy + dh)]))
+        for cx, cy in right:
+            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(cx - rw, cy - rh), QtCore.QPointF(cx - rw, cy + rh),
+                                             QtCore.QPointF(cx + rw, cy)]))
+        self.setPath(path)
+        centres = list(down) + list(right)
+        self.data = {"x": np.array([c[0] for c in centres], dtype=float),
+                     "y": np.array([c[1] for c in centres], dtype=float)}
+
+
+def _static_path(path: QtGui.QPainterPath, pen: QtGui.QPen) -> QtWidgets.QGraphicsPathItem:
+    """Lines that never change (cell grid, frame), drawn by Qt without a Python paint call."""
+    item = QtWidgets.QGraphicsPathItem(path)
+    item.setPen(pen)
+    return item
+
+
+def _segments_path(xs: np.ndarray, ys: np.ndarray) -> QtGui.QPainterPath:
+    """A path of separate segments from point pairs (like connect="pairs")."""
+    path = QtGui.QPainterPath()
+    for i in range(0, len(xs) - 1, 2):
+        path.moveTo(float(xs[i]), float(ys[i]))
+        path.lineTo(float(xs[i + 1]), float(ys[i + 1]))
+    return path
