@@ -31,8 +31,7 @@ from PySide6 import QtCore, QtWidgets
 from regviz.core.activations import ACTIVATIONS, Activation
 from regviz.core.config import ConfigError
 from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup, member_label
-from regviz.gui.views.base import CanvasView
-from regviz.gui.views.weights_view import FreeWidthLabel
+from regviz.gui.views.base import CanvasView, FreeWidthLabel
 
 AXIS_COLOR = "#3c4043"
 VALUE_COLOR = "#202124"

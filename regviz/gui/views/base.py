@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from regviz.gui.session import LiveState, RunSetup
 
@@ -52,3 +52,14 @@ class CanvasView(QtWidgets.QWidget):
     def export_item(self) -> pg.GraphicsLayout:
         """What the PNG/SVG exporters draw: the whole plot area of this canvas."""
         return self.graphics.ci
+
+
+class FreeWidthLabel(pg.LabelItem):
+    """A LabelItem whose text sets no minimum width, so four grids side by side still fit a window;
+    a text wider than its cell overflows (centred) instead of widening the layout."""
+
+    def updateMin(self):
+        super().updateMin()
+        self.setMinimumWidth(0)
+        height = self._sizeHint[QtCore.Qt.SizeHint.MinimumSize][1]
+        self._sizeHint[QtCore.Qt.SizeHint.MinimumSize] = (0, height)

@@ -28,7 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core import analysis
 from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup, member_label
-from regviz.gui.views.base import CanvasView
+from regviz.gui.views.base import CanvasView, FreeWidthLabel
 
 AXIS_COLOR = "#3c4043"
 GRID_COLOR = "#d5d7da"
@@ -93,17 +93,6 @@ def _cell_grid(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
         xs += [0, cols]
         ys += [i, i]
     return np.asarray(xs, float), np.asarray(ys, float)
-
-
-class FreeWidthLabel(pg.LabelItem):
-    """A LabelItem whose text sets no minimum width, so four grids side by side still fit a window;
-    a text wider than its cell overflows (centred) instead of widening the layout."""
-
-    def updateMin(self):
-        super().updateMin()
-        self.setMinimumWidth(0)
-        height = self._sizeHint[QtCore.Qt.SizeHint.MinimumSize][1]
-        self._sizeHint[QtCore.Qt.SizeHint.MinimumSize] = (0, height)
 
 
 @dataclass
