@@ -99,7 +99,9 @@ class TrainingWorker(QtCore.QThread):
                 self._commands.send((name, payload))
             except (BrokenPipeError, OSError):
                 if not self._stopping:
-                    self.sigError.emit("the trainer process has ended; press Reset or restart regviz")
+                    self.sigError.emit(
+                        "the trainer process has ended; restart regviz (keep your settings: File > Save config)"
+                    )
 
     # ---------------------------------------------------------------- relay thread
     def run(self) -> None:

@@ -308,3 +308,10 @@ def test_a_vanished_csv_is_reported_not_crashed(qtbot, window, tmp_path):
     dialog.close()
     assert window.panel.config.data.test_fraction == pytest.approx(0.2)  # the panel shows what runs
     assert state(window).setup.config.data.csv_path == str(data)
+
+
+def test_a_dead_trainer_process_is_reported(qtbot, window):
+    window.controller.worker._process.kill()
+    qtbot.waitUntil(lambda: "trainer process" in window.message_label.text(), timeout=30000)
+    window.controller.start()  # commands to a dead process are refused with a message, not a crash
+    assert state(window).snapshot is not None  # the plots are kept
