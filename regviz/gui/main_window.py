@@ -135,7 +135,11 @@ class MainWindow(QtWidgets.QMainWindow):
         c.sigMessage.connect(lambda text: self._show_message(text, problem=False))
         c.sigProblem.connect(lambda text: self._show_message(text, problem=True))
         c.sigSetupChanged.connect(lambda _s: self.message_label.setText(""))
-        c.sigRendered.connect(self._update_status)
+        # The status line changes text (and width) every frame; 4 updates a second are plenty.
+        self._status_timer = QtCore.QTimer(self)
+        self._status_timer.setInterval(250)
+        self._status_timer.timeout.connect(self._update_status)
+        self._status_timer.start()
 
     # ---------------------------------------------------------------- reactions
     def _on_config_edited(self, config: ExperimentConfig, needs_reset: bool) -> None:

@@ -56,7 +56,27 @@ class CanvasView(QtWidgets.QWidget):
 
 class FreeWidthLabel(pg.LabelItem):
     """A LabelItem whose text sets no minimum width, so four grids side by side still fit a window;
-    a text wider than its cell overflows (centred) instead of widening the layout."""
+    a text wider than its cell overflows (centred) instead of widening the layout.
+
+    A new text re-lays out the canvas only when the label's height changes: a title that updates
+    every frame (a sparsity figure) would otherwise resize every plot in the canvas each time.
+    """
+
+    _quiet = False
+
+    def setText(self, text, **args):
+        height = self.minimumHeight()
+        self._quiet = True
+        try:
+            super().setText(text, **args)
+        finally:
+            self._quiet = False
+        if self.minimumHeight() != height:
+            super().updateGeometry()
+
+    def updateGeometry(self):
+        if not self._quiet:
+            super().updateGeometry()
 
     def updateMin(self):
         super().updateMin()
