@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.gui.session import LiveState, RunSetup
 
@@ -62,21 +62,28 @@ class FreeWidthLabel(pg.LabelItem):
     every frame (a sparsity figure) would otherwise resize every plot in the canvas each time.
     """
 
-    _quiet = False
-
     def setText(self, text, **args):
+        # pyqtgraph's LabelItem.setText, except that updateGeometry() (a relayout of the whole
+        # canvas) runs only when the height changed. Overriding updateGeometry itself instead
+        # crashed the interpreter at exit: Qt calls that virtual while tearing layouts down.
+        self.text = text
+        self.opts.update(args)
+        color = pg.mkColor(self.opts.get('color') or pg.getConfigOption('foreground'))
+        style = [f"color: {color.name(QtGui.QColor.NameFormat.HexArgb)}"]
+        if "family" in self.opts:
+            style.append(f"font-family: {self.opts['family']}")
+        if "size" in self.opts:
+            style.append(f"font-size: {self.opts['size']}")
+        if self.opts.get("bold") in (True, False):
+            style.append(f"font-weight: {'bold' if self.opts['bold'] else 'normal'}")
+        if self.opts.get("italic") in (True, False):
+            style.append(f"font-style: {'italic' if self.opts['italic'] else 'normal'}")
         height = self.minimumHeight()
-        self._quiet = True
-        try:
-            super().setText(text, **args)
-        finally:
-            self._quiet = False
+        self.item.setHtml(f"<span style='{'; '.join(style)}'>{text}</span>")
+        self.updateMin()
+        self.resizeEvent(None)
         if self.minimumHeight() != height:
-            super().updateGeometry()
-
-    def updateGeometry(self):
-        if not self._quiet:
-            super().updateGeometry()
+            self.updateGeometry()
 
     def updateMin(self):
         super().updateMin()
