@@ -219,11 +219,8 @@ def run_prune(cfg: ExperimentConfig, repeats: int, threshold: float = analysis.S
     before = run_repeats(cfg, [method], repeats, half(0), should_stop, dataset)
     hidden = cfg.model.hidden_layers
     alive = [r for r in before.runs if not r.diverged] or before.runs
-    proposed = []
-    for layer, width in enumerate(hidden):
-        connected = [width - len(_recount(r, threshold)[layer]) for r in alive]
-        proposed.append(max(1, math.ceil(median(connected))))
-    proposed = tuple(proposed)
+    sizes = [analysis.pruned_hidden_sizes(_recount(r, threshold), hidden) for r in alive]
+    proposed = tuple(max(1, math.ceil(median(widths))) for widths in zip(*sizes))
     if before.stopped_early:
         after_runs: list[RunResult] = []
         stopped = True

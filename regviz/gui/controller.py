@@ -11,7 +11,6 @@ import gc
 import time
 from typing import Sequence
 
-import numpy as np
 from PySide6 import QtCore
 
 from regviz.core import analysis
@@ -73,11 +72,13 @@ class LabController(QtCore.QObject):
 
     # ---------------------------------------------------------------- commands
     def reset(self, config: ExperimentConfig | None = None) -> None:
-        """New engine from the config (new initial weights); the canvases start over."""
-        if config is not None:
-            self.config = config
-        members = members_for(self.config, self.compare)
-        setup = make_setup(self.config, members)
+        """New engine from the config (new initial weights); the canvases start over.
+
+        Raises ConfigError/DataError (e.g. a CSV that vanished) before changing anything."""
+        config = config if config is not None else self.config
+        members = members_for(config, self.compare)
+        setup = make_setup(config, members)
+        self.config = config
         self.generation += 1
         self.setup = setup
         self.state = LiveState(setup)
@@ -116,10 +117,10 @@ class LabController(QtCore.QObject):
 
     def apply_config(self, config: ExperimentConfig, needs_reset: bool) -> None:
         """A panel edit: a reset, or live changes to the running models."""
-        old, self.config = self.config, config
         if needs_reset:
-            self.reset()
+            self.reset(config)
             return
+        old, self.config = self.config, config
         self.worker.set_members(members_for(config, self.compare))
         if config.training.epochs != old.training.epochs:
             self.worker.set_target_epochs(config.training.epochs)
@@ -208,9 +209,3 @@ class LabController(QtCore.QObject):
                 flag = " (diverged)" if state.diverged[k] else ""
                 parts.append(f"{member_label(spec)}: {analysis.sparsity(weights):.0%} |w|<0.01{flag}")
         return "   ·   ".join(parts)
-
-    def sparsities(self) -> np.ndarray:
-        if self.state is None or self.state.snapshot is None:
-            return np.zeros(0)
-        snap = self.state.snapshot
-        return np.array([analysis.sparsity([w[k] for w in snap.weights]) for k in range(len(snap.diverged))])

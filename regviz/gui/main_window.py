@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.config import ConfigError, ExperimentConfig
-from regviz.core.data import DataError, load_csv
+from regviz.core.data import DataError
 from regviz.gui import export
 from regviz.gui.controller import LabController
 from regviz.gui.panel import ParameterPanel
@@ -147,8 +147,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.controller.apply_config(config, needs_reset)
         except (ConfigError, DataError) as exc:  # e.g. the CSV in use was deleted meanwhile
             self.show_error("Cannot use these settings", str(exc))
-            self.controller.config = self.controller.setup.config if self.controller.setup else config
-            self.panel.set_config(self.controller.config)
+            self.panel.set_config(self.controller.config)  # show what still runs
             return
         if needs_reset:
             self._show_message("Reset: data or architecture changed", problem=False)
@@ -172,14 +171,16 @@ class MainWindow(QtWidgets.QMainWindow):
         changes = {"data.seed": (data.seed + 1) % 2**31, "data.csv_path": None}
         self._apply_reset(self.controller.config.replace(**changes))
 
-    def _apply_reset(self, config: ExperimentConfig) -> None:
+    def _apply_reset(self, config: ExperimentConfig, title: str = "Cannot use these settings") -> bool:
+        """Reset onto a config; a bad one is refused with a dialog and nothing changes."""
         try:
             config = config.validate()
             self.controller.reset(config)
         except (ConfigError, DataError) as exc:
-            self.show_error("Cannot use these settings", str(exc))
-            return
+            self.show_error(title, str(exc))
+            return False
         self.panel.set_config(config)
+        return True
 
     # ---------------------------------------------------------------- files
     def load_csv_dialog(self) -> None:
@@ -189,13 +190,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def load_csv(self, path: str) -> bool:
         """Use a CSV as the data; a bad file is refused with its line and reason, nothing changes."""
-        try:
-            load_csv(path)
-        except DataError as exc:
-            self.show_error("Cannot load this CSV", str(exc))
-            return False
-        self._apply_reset(self.controller.config.replace(**{"data.csv_path": str(path)}))
-        return True
+        config = self.controller.config.replace(**{"data.csv_path": str(path)})
+        return self._apply_reset(config, "Cannot load this CSV")
 
     def open_config(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open config", "", "regviz config (*.json);;All files (*)")

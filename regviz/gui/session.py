@@ -37,14 +37,6 @@ class RunSetup:
     def size(self) -> int:
         return len(self.members)
 
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return tuple(member_label(m) for m in self.members)
-
-    @property
-    def colors(self) -> tuple[str, ...]:
-        return tuple(METHOD_COLORS.get(m.method, "#000000") for m in self.members)
-
 
 def member_label(member: MemberSpec) -> str:
     name = METHOD_LABELS.get(member.method, member.method)
@@ -193,10 +185,6 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     start = np.maximum(idx - window, 0)
     counts = (idx - start).reshape((-1,) + (1,) * (values.ndim - 1))
     return (csum[idx] - csum[start]) / counts
-
-
-def member_colors(members: Sequence[MemberSpec]) -> list[str]:
-    return [METHOD_COLORS.get(m.method, "#000000") for m in members]
 
 
 def make_setup(config: ExperimentConfig, members: Sequence[MemberSpec]) -> RunSetup:

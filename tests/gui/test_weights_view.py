@@ -191,7 +191,7 @@ def test_describe_at_reads_the_cell_under_the_mouse(qtbot, view, pair):
     assert "L1" in text  # compare mode names the model
     # an "off" weight says so
     off = view.describe_at(panel.plot.vb.mapViewToScene(QtCore.QPointF(0.5, 0.5)))
-    assert f"w[0,0] = " in off and ("off" in off or "exact zero" in off)
+    assert "w[0,0] = " in off and ("off" in off or "exact zero" in off)
     # L2's W4 (10x1): row 7
     w4 = state.snapshot.weights[3][1]
     text = view.describe_at(view.panel(1, 3).plot.vb.mapViewToScene(QtCore.QPointF(0.5, 7.5)))

@@ -307,6 +307,7 @@ def test_a_vanished_csv_is_reported_not_crashed(qtbot, window, tmp_path):
     assert dialog is not None and "no such file" in dialog.text()
     dialog.close()
     assert window.panel.config.data.test_fraction == pytest.approx(0.2)  # the panel shows what runs
+    assert window.controller.config.data.test_fraction == pytest.approx(0.2)  # and nothing half-changed
     assert state(window).setup.config.data.csv_path == str(data)
 
 
