@@ -46,6 +46,12 @@ class MemberSpec:
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
             raise ConfigError("training.learning_rate", self.learning_rate, "a finite number > 0")
 
+    @property
+    def l1_term_rule(self) -> str | None:
+        """The rule of this model's L1 term; None when it has none (none, l2, lambda or rho 0)."""
+        l1, _ = regularizers.coefficients(self.method, self.lam, self.rho)
+        return self.l1_rule if l1 > 0 else None
+
 
 @dataclass(frozen=True)
 class EpochRecord:
@@ -190,11 +196,15 @@ class Engine:
         self._l2 = torch.tensor([c[1] for c in coeffs], dtype=DTYPE)
         self._lr = torch.tensor([m.learning_rate for m in members], dtype=DTYPE)
         self._l1_col, self._l2_col, self._lr_col = self._l1.view(-1, 1), self._l2.view(-1, 1), self._lr.view(-1, 1)
-        self._has_l2 = bool((self._l2 != 0).any())
-        rules = sorted({m.l1_rule for m in members})
-        self._rule_masks = {
-            rule: torch.tensor([m.l1_rule == rule for m in members]).view(-1, 1) for rule in rules
+        self._l2_or_none = self._l2_col if bool((self._l2 != 0).any()) else None
+        self._lr_l1_col = torch.tensor([m.learning_rate * l1 for m, (l1, _) in zip(members, coeffs)],
+                                       dtype=DTYPE).view(-1, 1)
+        # The L1 rule applies to the models that have an L1 term, and only to them.
+        rules = [m.l1_term_rule for m in members]
+        self._l1_rule_masks = {
+            rule: torch.tensor([r == rule for r in rules]).view(-1, 1) for rule in sorted(set(rules) - {None})
         }
+        self._all_have_l1 = None not in rules
 
     def update_members(self, indices: Sequence[int] | None = None, **changes) -> None:
         """Change some fields (lam, learning_rate, method, rho, l1_rule) of some or all models."""
@@ -238,7 +248,11 @@ class Engine:
                     order = torch.as_tensor(self._order_rng.permutation(self.dataset.n_train))
                     self._batches = self._make_batches(self._x_train[order], self._y_train[order])
                 xb, yb = self._batches[position]
+                frozen = self._diverged.clone() if self._any_diverged else None
                 data_loss, penalty = self._train_step(xb, yb)
+                if frozen is not None:  # a diverged model has no loss any more: gaps in the curves
+                    data_loss = torch.where(frozen, math.nan, data_loss)
+                    penalty = torch.where(frozen, math.nan, penalty)
                 data_rows.append(data_loss)
                 penalty_rows.append(penalty)
                 self.step_count += 1
@@ -273,7 +287,6 @@ class Engine:
         err = h - yb
         data_loss, grad = self._data_loss_and_grad(err)
         penalty = self._penalty()
-        self._check_finite(data_loss + penalty)
 
         single = yb.shape[0] == 1
         for layer in range(last, -1, -1):
@@ -283,21 +296,21 @@ class Engine:
                     self._slope_grad_views[layer].copy_((grad * z.clamp(max=0)).sum(1, keepdim=True))
                 if d is not None:
                     grad = grad * d
-            if single:  # the weight gradient of one sample is an outer product: cheaper than bmm
+            if single:  # the weight gradient of one sample is an outer product: cheaper than a matmul
                 torch.mul(inputs[layer].transpose(1, 2), grad, out=self._grad_views[layer])
                 self._bias_grad_views[layer].copy_(grad)
             else:
-                self._grad_views[layer].copy_(torch.bmm(inputs[layer].transpose(1, 2), grad))
+                self._grad_views[layer].copy_(batched_matmul(inputs[layer].transpose(1, 2), grad))
                 self._bias_grad_views[layer].copy_(grad.sum(1, keepdim=True))
             if layer > 0:
                 grad = _backprop(grad, self._weights[layer])
-        self._step_plain()
-        self._step_weights()
+        new_plain = regularizers.smooth_step(self._flat_plain, self._flat_plain_grad, self._lr_col, None)
+        self._commit(data_loss, penalty, self._new_weights(), new_plain)
         return data_loss, penalty
 
     def _penalty(self) -> torch.Tensor:
         w = self._flat_w
-        if self._has_l2:
+        if self._l2_or_none is not None:
             return regularizers.penalty((w.unsqueeze(1),), self._l1, self._l2)
         return w.abs().sum(1).mul_(self._l1)
 
@@ -315,32 +328,32 @@ class Engine:
         loss = (0.5 * quadratic * quadratic + delta * (abs_err - quadratic)).sum((1, 2))
         return loss, err.clamp(-delta, delta)
 
-    def _check_finite(self, total: torch.Tensor) -> None:
-        # One reduction per step: NaN and Inf survive a sum, so a finite sum means all are finite.
-        if self._any_diverged or not math.isfinite(total.sum().item()):
-            self._diverged |= ~torch.isfinite(total)
+    def _new_weights(self) -> torch.Tensor:
+        """Every model's weights after this step: the smooth step, then each L1 model's own rule."""
+        w = self._flat_w
+        half = regularizers.smooth_step(w, self._flat_grad, self._lr_col, self._l2_or_none)
+        new = half
+        for rule, mask in self._l1_rule_masks.items():
+            stepped = regularizers.l1_term_step(w, half, self._lr_l1_col, rule)
+            new = stepped if self._all_have_l1 and len(self._l1_rule_masks) == 1 else torch.where(mask, stepped, new)
+        return new
+
+    def _commit(self, data_loss: torch.Tensor, penalty: torch.Tensor, new_w: torch.Tensor,
+                new_plain: torch.Tensor) -> None:
+        """Take the new parameters, except for models that diverge on this step (a NaN/Inf loss or
+        penalty, or an update that overflows): those are flagged now and keep their last finite
+        parameters from then on."""
+        # One reduction and one sync per step: NaN and Inf survive a sum, so a finite sum means
+        # every value is finite (a sum that overflows only means weights near 1e308: diverged too).
+        check = data_loss + penalty + new_w.sum(1) + new_plain.sum(1)
+        if self._any_diverged or not math.isfinite(check.sum().item()):
+            self._diverged |= ~torch.isfinite(check)
             self._any_diverged = bool(self._diverged.any())
-
-    def _step_plain(self) -> None:
-        """Plain SGD for biases and PReLU slopes (never penalised)."""
-        grad = self._flat_plain_grad
-        if self._any_diverged:
-            grad = torch.where(self._diverged.view(-1, 1), 0.0, grad.nan_to_num(0.0, 0.0, 0.0))
-        self._flat_plain.addcmul_(self._lr_col, grad, value=-1.0)
-
-    def _step_weights(self) -> None:
-        w, g = self._flat_w, self._flat_grad
-        smooth = torch.addcmul(g, self._l2_col, w) if self._has_l2 else g
-        if self._any_diverged or len(self._rule_masks) > 1 or "subgradient" not in self._rule_masks:
-            new = None
-            for rule, mask in self._rule_masks.items():
-                stepped = regularizers.l1_step(w, smooth, self._lr_col, self._l1_col, rule)
-                new = stepped if new is None else torch.where(mask, stepped, new)
-            if self._any_diverged:
-                new = torch.where(self._diverged.view(-1, 1), w, new)
-            w.copy_(new)
-        else:  # the common case, in place: w -= lr * (smooth + l1 * sign(w))
-            w.addcmul_(self._lr_col, torch.addcmul(smooth, self._l1_col, torch.sign(w)), value=-1.0)
+            frozen = self._diverged.view(-1, 1)
+            new_w = torch.where(frozen, self._flat_w, new_w)
+            new_plain = torch.where(frozen, self._flat_plain, new_plain)
+        self._flat_w.copy_(new_w)
+        self._flat_plain.copy_(new_plain)
 
     # ------------------------------------------------------------------ evaluation
     def _forward_eval(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -362,6 +375,9 @@ class Engine:
         test_error = (test_pred - self._y_test).abs().sum((1, 2))
         train_pred, _ = self._forward_eval(self._x_train)
         train_loss, _ = self._data_loss_and_grad(train_pred - self._y_train)
+        if self._any_diverged:  # a frozen model's errors are not results
+            test_error = torch.where(self._diverged, math.nan, test_error)
+            train_loss = torch.where(self._diverged, math.nan, train_loss)
         return EpochRecord(
             self.epoch, self.step_count, test_error.numpy().copy(), (train_loss / self.dataset.n_train).numpy().copy()
         )
@@ -394,15 +410,35 @@ class Engine:
         )
 
 
+# The most elements a batched product may materialise at once (32 MB of float64).
+PRODUCT_CHUNK = 4_000_000
+
+
+def batched_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a @ b over K models ([K, n, m] @ [K, m, p]) as a broadcast product summed over m.
+
+    Not torch.bmm: MKL's gemm rounds differently with the memory alignment of each model's matrix,
+    so a model's result would depend on its place in the ensemble. A plain sum over m adds in the
+    same order for every element. Rows of a are taken in chunks to bound the memory."""
+    k, n, m = a.shape
+    p = b.shape[2]
+    rows = max(1, PRODUCT_CHUNK // max(1, k * m * p))
+    if rows >= n:
+        return torch.mul(a.unsqueeze(3), b.unsqueeze(1)).sum(2)
+    return torch.cat([torch.mul(a[:, i : i + rows].unsqueeze(3), b.unsqueeze(1)).sum(2)
+                      for i in range(0, n, rows)], dim=1)
+
+
 def _affine(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """h @ w + b over K models; a one-input layer is a broadcast multiply, cheaper than a matmul."""
+    # Separate product and sum (not addcmul/baddbmm): one rounding each, whatever the ensemble size.
     if w.shape[1] == 1:
-        return torch.addcmul(b, h, w)
-    return torch.baddbmm(b, h, w)
+        return torch.add(torch.mul(h, w), b)
+    return torch.add(batched_matmul(h, w), b)
 
 
 def _backprop(grad: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     """grad @ w^T over K models; a one-output layer is a broadcast multiply."""
     if w.shape[2] == 1:
         return grad * w.transpose(1, 2)
-    return torch.bmm(grad, w.transpose(1, 2))
+    return batched_matmul(grad, w.transpose(1, 2))

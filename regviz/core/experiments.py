@@ -29,7 +29,7 @@ class RunResult:
     method: str
     lam: float
     rho: float
-    l1_rule: str
+    l1_rule: str | None  # None for a model without an L1 term
     seed: int
     layer_sizes: tuple[int, ...]
     test_total_abs_error: float
@@ -148,7 +148,7 @@ def collect_runs(engine: Engine, per_epoch: list[np.ndarray], threshold: float =
                 method=spec.method,
                 lam=spec.lam,
                 rho=spec.rho,
-                l1_rule=spec.l1_rule,
+                l1_rule=spec.l1_term_rule,
                 seed=spec.seed,
                 layer_sizes=engine.layer_sizes,
                 test_total_abs_error=float(final.test_error[k]),

@@ -9,10 +9,15 @@ Penalties (biases are never penalised):
 Every method reduces to two coefficients, an L1 one and an L2 one, so one batched formula serves
 a whole ensemble where each model has its own method and lambda.
 
-L1 update rules for the non-differentiable |w|:
-    subgradient  w -= lr * (g + l1 * sign(w))         what autograd gives; weights chatter around 0
-    clip         the same step, but a weight whose step would cross zero is set to exactly 0
-    proximal     w = soft_threshold(w - lr * g, lr * l1)   exact zeros (ISTA)
+Every step is split in two (Tsuruoka et al. 2009; TF Playground's updateWeights):
+    w_half = w - lr * (g + l2 * w)               the data gradient and the smooth L2 part
+then the L1 term, only for a model that has one (l1 > 0), by its L1 rule:
+    subgradient  w_new = w_half - lr * l1 * sign(w)          weights chatter around 0
+    clip         the same, but w_new = 0 exactly where w_half and w_new differ in sign
+                 (the penalty step may not carry a weight across zero; the data step may)
+    proximal     w_new = sign(w_half) * max(|w_half| - lr * l1, 0)   soft-threshold: exact zeros
+A model without an L1 term (none, l2, or elastic net with rho = 0) takes w_new = w_half, whatever
+rule is selected: the rule belongs to the L1 term.
 """
 
 from __future__ import annotations
@@ -51,17 +56,23 @@ def penalty_numpy(weights: Iterable[np.ndarray], method: str, lam: float, rho: f
     return float(l1 * sum(np.abs(w).sum() for w in weights) + 0.5 * l2 * sum((w * w).sum() for w in weights))
 
 
-def l1_step(
-    w: torch.Tensor, smooth_grad: torch.Tensor, lr: torch.Tensor, l1: torch.Tensor, rule: str
-) -> torch.Tensor:
-    """New weights after one step. smooth_grad holds the data and L2 gradients; l1 and lr broadcast."""
-    if rule == "subgradient":
-        return w - lr * (smooth_grad + l1 * torch.sign(w))
-    if rule == "clip":
-        stepped = w - lr * (smooth_grad + l1 * torch.sign(w))
-        crossed = (stepped * w) < 0
-        return torch.where(crossed, torch.zeros_like(stepped), stepped)
+def smooth_step(w: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor, l2: torch.Tensor | None) -> torch.Tensor:
+    """w_half = w - lr * (grad + l2 * w); l2 None means no model has an L2 term.
+
+    Every product and sum is its own elementwise op (one rounding each, no fused multiply-add), so
+    a model's numbers do not depend on where its row sits in an ensemble."""
+    smooth = grad if l2 is None else torch.add(grad, torch.mul(l2, w))
+    return torch.sub(w, torch.mul(lr, smooth))
+
+
+def l1_term_step(w: torch.Tensor, half: torch.Tensor, lr_l1: torch.Tensor, rule: str) -> torch.Tensor:
+    """The L1 term's step after the smooth one: w before the step, half = smooth_step(...),
+    lr_l1 = lr * l1 (broadcast over w). See the module docstring for the rules."""
     if rule == "proximal":
-        half = w - lr * smooth_grad
-        return torch.sign(half) * (half.abs() - lr * l1).clamp(min=0.0)
+        return torch.mul(torch.sign(half), torch.clamp(torch.sub(torch.abs(half), lr_l1), min=0.0))
+    stepped = torch.sub(half, torch.mul(lr_l1, torch.sign(w)))
+    if rule == "subgradient":
+        return stepped
+    if rule == "clip":
+        return torch.where(torch.mul(half, stepped) < 0, torch.zeros_like(stepped), stepped)
     raise ConfigError("regularization.l1_rule", rule, "one of " + ", ".join(L1_RULES))

@@ -28,6 +28,21 @@ def seed_cfg():
     return load_preset("seed")
 
 
+@pytest.fixture
+def mixed_members():
+    """Six models, every method and every L1 rule, each with its own seed and learning rate."""
+    from regviz.core.engine import MemberSpec
+
+    return [
+        MemberSpec(seed=3, method="none", lam=0.0, learning_rate=0.01),
+        MemberSpec(seed=4, method="l1", lam=0.3, l1_rule="subgradient", learning_rate=0.01),
+        MemberSpec(seed=5, method="l1", lam=0.1, l1_rule="clip", learning_rate=0.02),
+        MemberSpec(seed=6, method="l1", lam=0.3, l1_rule="proximal", learning_rate=0.01),
+        MemberSpec(seed=7, method="l2", lam=0.3, l1_rule="clip", learning_rate=0.005),
+        MemberSpec(seed=8, method="elasticnet", lam=0.2, rho=0.7, l1_rule="proximal", learning_rate=0.01),
+    ]
+
+
 @pytest.fixture(scope="session")
 def reference_result():
     """The article's table: 5 seeds x (L1, L2) x 100 epochs, run once for the whole session."""

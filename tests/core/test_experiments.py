@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from regviz.core import experiments
+from regviz.core.data import make_dataset
 from regviz.core.experiments import SCHEMA, run_prune, run_repeats, run_sweep
 from regviz.core.presets import load_preset
 
@@ -51,16 +52,31 @@ def test_run_repeats_structure(reference_result):
     assert [(r.method, r.seed) for r in result.runs] == [(m, s) for m in ("l1", "l2") for s in range(5)]
     for run in result.runs:
         _check_run(run, (1, 10, 10, 10, 1), 100)
-        assert run.lam == 0.3 and run.l1_rule == "subgradient"
+        assert run.lam == 0.3
+        assert run.l1_rule == ("subgradient" if run.method == "l1" else None)  # the rule is the L1 term's
     assert set(result.summary) == {"l1", "l2"}
     for stats in result.summary.values():
         assert stats["runs"] == 5 and stats["diverged"] == 0
         assert stats["test_total_abs_error_min"] <= stats["test_total_abs_error_median"] <= stats["test_total_abs_error_max"]
 
 
-def test_run_repeats_final_error_matches_last_epoch(reference_result):
+def test_run_repeats_errors_are_what_the_returned_weights_give(reference_result):
+    """The reported test error and train loss, recomputed with numpy from the run's own weights and
+    biases on the reference data (the seed preset's network is affine)."""
+    data = make_dataset(reference_result.config.data)
+
+    def predict(run, x):
+        h = x.reshape(-1, 1)
+        for w, b in zip(run.weights, run.biases):
+            h = h @ w + b
+        return h[:, 0]
+
     for run in reference_result.runs:
-        assert run.test_total_abs_error == pytest.approx(run.test_error_per_epoch[-1], rel=1e-12)
+        test_error = np.abs(predict(run, data.x_test) - data.y_test).sum()
+        train_loss = np.abs(predict(run, data.x_train) - data.y_train).mean()
+        assert run.test_total_abs_error == pytest.approx(test_error, rel=1e-12)
+        assert run.train_loss == pytest.approx(train_loss, rel=1e-12)
+        assert run.test_error_per_epoch[-1] == pytest.approx(test_error, rel=1e-12)  # the last epoch ended there
 
 
 def test_reference_experiment_shape_l1_sparse_l2_not(reference_result):
@@ -148,6 +164,9 @@ def test_diverged_runs_are_reported_and_serialisable():
     assert len(result.runs[0].test_error_per_epoch) == 1  # training stops once every model is frozen
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))  # NaN/Inf became null
     assert payload["runs"][0]["diverged"] is True
+    assert payload["runs"][0]["test_total_abs_error"] is None and payload["runs"][0]["train_loss"] is None
+    # a diverged model keeps its last finite weights: they are still worth looking at
+    assert all(np.isfinite(w).all() for r in result.runs for w in r.weights)
 
 
 # ---------------------------------------------------------------- run_prune

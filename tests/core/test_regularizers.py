@@ -9,6 +9,8 @@ import torch
 from regviz.core import regularizers
 from regviz.core.config import ConfigError
 
+from engine_oracle import oracle_step
+
 RNG_SEED = 20240611
 
 
@@ -81,7 +83,8 @@ def test_batched_penalty_is_per_model():
 
 @pytest.mark.parametrize("method", ["l1", "l2", "elasticnet", "none"])
 def test_penalty_gradient_matches_autograd(method):
-    """The update rule's penalty gradient (l1 * sign(w) + l2 * w) equals autograd of the penalty."""
+    """The two-part step (smooth, then the L1 term by subgradient) is SGD on the penalty: autograd's
+    gradient of the penalty, applied as w - lr * g, gives the same weights."""
     rng = np.random.default_rng(RNG_SEED)
     lam, rho, lr = 0.3, 0.4, 0.01
     l1c, l2c = regularizers.coefficients(method, lam, rho)
@@ -90,98 +93,95 @@ def test_penalty_gradient_matches_autograd(method):
     grads = torch.autograd.grad(pen.sum(), ws)
     for w, g in zip(ws, grads):
         w = w.detach()
-        # the engine passes the L2 gradient inside smooth_grad, the L1 part to l1_step
-        stepped = regularizers.l1_step(w, l2c * w, torch.tensor(lr, dtype=torch.float64), torch.tensor(l1c, dtype=torch.float64), "subgradient")
+        half = regularizers.smooth_step(w, torch.zeros_like(w), _t(lr), _t(l2c))
+        stepped = regularizers.l1_term_step(w, half, _t(lr * l1c), "subgradient")
         np.testing.assert_allclose(stepped.numpy(), (w - lr * g).numpy(), rtol=1e-13, atol=1e-15)
-        np.testing.assert_allclose(g.numpy(), (l1c * torch.sign(w) + l2c * w).numpy(), rtol=1e-13, atol=1e-15)
 
 
-# ---------------------------------------------------------------- L1 update rules
+# ---------------------------------------------------------------- L1 update rules, against plain Python
 def _t(values):
     return torch.tensor(values, dtype=torch.float64)
 
 
+def _engine_step(w, g, lr, l1, l2, rule):
+    half = regularizers.smooth_step(_t(w), _t(g), _t(lr), _t(l2))
+    return regularizers.l1_term_step(_t(w), half, _t(lr * l1), rule)
+
+
+@pytest.mark.parametrize("rule", ["subgradient", "clip", "proximal"])
+def test_rules_match_the_plain_python_oracle_on_random_values(rule):
+    rng = np.random.default_rng(RNG_SEED)
+    w = rng.normal(size=2000) * 10.0 ** rng.uniform(-4, 0, 2000)
+    w[rng.random(2000) < 0.05] = 0.0
+    g = rng.normal(size=2000) * 10.0 ** rng.uniform(-3, 1, 2000)
+    lr, l1, l2 = 0.02, 0.3, 0.1
+    got = _engine_step(w, g, lr, l1, l2, rule).numpy()
+    expected = np.array([oracle_step(a, b, lr, l1, l2, rule) for a, b in zip(w.tolist(), g.tolist())])
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-18)
+    if rule != "subgradient":
+        assert (got == 0).sum() > 20  # the trials reached the exact-zero branch
+
+
+def test_clip_tests_the_crossing_from_w_half():
+    """w = 0.001 with a data gradient of 10 and lr 0.01: the data step takes it to -0.099; the
+    penalty step (sign of w, +) moves it to -0.102, no crossing: it is NOT clipped to 0."""
+    got = _engine_step([0.001], [10.0], 0.01, 0.3, 0.0, "clip").item()
+    assert got == pytest.approx(0.001 - 0.01 * 10.0 - 0.01 * 0.3)
+    assert got == pytest.approx(-0.102)
+    # the penalty step itself may not cross: w_half = 0.002 and lr * l1 = 0.003 land on exactly 0
+    assert _engine_step([0.002], [0.0], 0.01, 0.3, 0.0, "clip").item() == 0.0
+    assert _engine_step([-0.002], [0.0], 0.01, 0.3, 0.0, "clip").item() == 0.0
+    # the same weight under subgradient crosses to -0.001
+    assert _engine_step([0.002], [0.0], 0.01, 0.3, 0.0, "subgradient").item() == pytest.approx(-0.001)
+
+
+def test_clip_uses_the_sign_of_w_before_the_step():
+    """A weight at exactly 0 has no L1 subgradient (sign 0): only the data step moves it."""
+    assert _engine_step([0.0], [1.0], 0.01, 0.3, 0.0, "clip").item() == pytest.approx(-0.01)
+    assert _engine_step([0.0], [-1.0], 0.01, 0.3, 0.0, "subgradient").item() == pytest.approx(0.01)
+
+
 def test_proximal_is_soft_thresholding_with_exact_zeros():
-    w = _t([0.5, -0.5, 0.002, -0.002, 0.0031, -0.0029, 0.0, 1e-9])
-    g = torch.zeros_like(w)
-    lr, l1 = _t(0.01), _t(0.3)  # threshold lr * l1 = 0.003
-    out = regularizers.l1_step(w, g, lr, l1, "proximal")
-    expected = np.sign(w.numpy()) * np.maximum(np.abs(w.numpy()) - 0.003, 0.0)
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-18)
-    assert out[2].item() == 0.0 and out[3].item() == 0.0 and out[5].item() == 0.0
-    assert out[6].item() == 0.0 and out[7].item() == 0.0
-    assert out[0].item() == pytest.approx(0.497) and out[1].item() == pytest.approx(-0.497)
-    assert out[4].item() == pytest.approx(0.0001)
+    w = [0.5, -0.5, 0.002, -0.002, 0.0031, -0.0029, 0.0, 1e-9]
+    out = _engine_step(w, [0.0] * len(w), 0.01, 0.3, 0.0, "proximal").numpy()  # threshold 0.003
+    assert out.tolist()[2:4] == [0.0, 0.0] and out[5] == 0.0 and out[6] == 0.0 and out[7] == 0.0
+    assert out[0] == pytest.approx(0.497) and out[1] == pytest.approx(-0.497)
+    assert out[4] == pytest.approx(0.0001)
 
 
 def test_proximal_applies_the_smooth_gradient_first():
-    w = _t([1.0, 1.0, -1.0])
-    g = _t([10.0, -10.0, 0.0])
-    out = regularizers.l1_step(w, g, _t(0.1), _t(0.5), "proximal")
+    out = _engine_step([1.0, 1.0, -1.0], [10.0, -10.0, 0.0], 0.1, 0.5, 0.0, "proximal")
     # half = w - 0.1 g = [0, 2, -1]; threshold 0.05
     np.testing.assert_allclose(out.numpy(), [0.0, 1.95, -0.95])
 
 
 def test_proximal_gives_exact_zeros_where_subgradient_chatters():
-    w0 = _t([0.001, -0.0005, 0.0012, -0.0021])
-    lr, l1 = _t(0.01), _t(0.3)
-    zero_grad = torch.zeros_like(w0)
-    sub, prox = w0.clone(), w0.clone()
-    sub_history = []
+    w0 = [0.001, -0.0005, 0.0012, -0.0021]
+    zero = [0.0] * 4
+    sub, prox = list(w0), list(w0)
+    history = []
     for _ in range(50):
-        sub = regularizers.l1_step(sub, zero_grad, lr, l1, "subgradient")
-        prox = regularizers.l1_step(prox, zero_grad, lr, l1, "proximal")
-        sub_history.append(sub.clone())
-    history = torch.stack(sub_history)
-    assert torch.equal(prox, torch.zeros_like(prox))
+        sub = _engine_step(sub, zero, 0.01, 0.3, 0.0, "subgradient").tolist()
+        prox = _engine_step(prox, zero, 0.01, 0.3, 0.0, "proximal").tolist()
+        history.append(sub)
+    history = np.array(history)
+    assert prox == [0.0] * 4
     # subgradient: never exactly zero, flips sign, and stays within about lr * lambda of zero
     assert (history != 0).all()
-    flips = (torch.sign(history[1:]) != torch.sign(history[:-1])).sum(0)
+    flips = (np.sign(history[1:]) != np.sign(history[:-1])).sum(0)
     assert (flips >= 40).all()
-    assert history[-10:].abs().max().item() <= 0.003 + 1e-12
+    assert np.abs(history[-10:]).max() <= 0.003 + 1e-12
 
 
-def test_subgradient_rule_is_plain_sgd_on_the_penalised_loss():
-    rng = np.random.default_rng(RNG_SEED)
-    w = torch.as_tensor(rng.normal(size=(3, 40)))
-    g = torch.as_tensor(rng.normal(size=(3, 40)))
-    lr = _t([0.01, 0.02, 0.05]).view(-1, 1)
-    l1 = _t([0.3, 0.0, 1.0]).view(-1, 1)
-    out = regularizers.l1_step(w, g, lr, l1, "subgradient")
-    np.testing.assert_allclose(out.numpy(), (w - lr * (g + l1 * torch.sign(w))).numpy(), rtol=1e-14)
-
-
-def test_clip_never_crosses_zero_random_trials():
-    gen = torch.Generator().manual_seed(RNG_SEED)
-    crossings_prevented = 0
-    for trial in range(300):
-        shape = (4, 57)
-        scale = 10.0 ** torch.empty(1).uniform_(-4, 0, generator=gen).item()
-        w = torch.randn(shape, generator=gen, dtype=torch.float64) * scale
-        w[torch.rand(shape, generator=gen) < 0.05] = 0.0
-        g = torch.randn(shape, generator=gen, dtype=torch.float64) * 10.0 ** torch.empty(1).uniform_(-3, 1, generator=gen).item()
-        lr = torch.rand(4, 1, generator=gen, dtype=torch.float64) * 0.1 + 1e-4
-        l1 = torch.rand(4, 1, generator=gen, dtype=torch.float64) * 1.0
-        out = regularizers.l1_step(w, g, lr, l1, "clip")
-        sub = regularizers.l1_step(w, g, lr, l1, "subgradient")
-        assert ((out * w) >= 0).all(), f"trial {trial}: a weight changed sign"
-        crossed = (sub * w) < 0
-        crossings_prevented += int(crossed.sum())
-        # a weight that would cross lands on exactly zero; every other weight takes the plain step
-        assert (out[crossed] == 0).all()
-        assert torch.equal(out[~crossed], sub[~crossed])
-    assert crossings_prevented > 100  # the trials did exercise the clip
-
-
-def test_clip_gives_exact_zeros_for_small_weights():
-    w = _t([0.001, -0.002, 0.5])
-    out = regularizers.l1_step(w, torch.zeros_like(w), _t(0.01), _t(0.3), "clip")
-    assert out[0].item() == 0.0 and out[1].item() == 0.0
-    assert out[2].item() == pytest.approx(0.497)
+def test_smooth_step_is_sgd_with_weight_decay():
+    w, g = [0.5, -2.0, 0.0], [1.0, 0.5, -3.0]
+    got = regularizers.smooth_step(_t(w), _t(g), _t(0.1), _t(0.2)).tolist()
+    assert got == pytest.approx([0.5 - 0.1 * (1.0 + 0.1), -2.0 - 0.1 * (0.5 - 0.4), 0.3])
+    assert regularizers.smooth_step(_t(w), _t(g), _t(0.1), None).tolist() == pytest.approx([0.4, -2.05, 0.3])
 
 
 def test_unknown_rule_raises():
     w = _t([1.0])
     with pytest.raises(ConfigError) as info:
-        regularizers.l1_step(w, w, _t(0.1), _t(0.1), "magic")
+        regularizers.l1_term_step(w, w, _t(0.1), "magic")
     assert info.value.field_name == "regularization.l1_rule"
