@@ -1,7 +1,9 @@
 """Typed, versioned experiment configuration with JSON in and out.
 
 Every field is checked by `validate()`; a bad value raises ConfigError naming the field, the value
-and what is allowed, so the CLI and the GUI can show one clear line.
+and what is allowed, so the CLI and the GUI can show one clear line. The contract: a config that
+validation accepts generates its data and trains without an exception (tests/core/
+test_config_properties.py checks it over the whole config space); anything else is a ConfigError.
 """
 
 from __future__ import annotations
@@ -9,9 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from regviz.core.io import ReadProblem, read_regular_file
 
 SCHEMA_VERSION = 1
 
@@ -25,6 +30,48 @@ MAX_SAMPLES = 100_000
 MAX_LAYER_WIDTH = 512
 MAX_LAYERS = 8
 MAX_EPOCHS = 1_000_000
+MAX_CONFIG_BYTES = 2**20
+# |x|, |slope|, |intercept|, noise scale and |outlier shift| are at most this, so every generated y
+# is at most about 1e12 + 3e6 (well inside float64) and a CSV is the way to bring larger numbers.
+MAX_DATA_MAGNITUDE = 1e6
+MESSAGE_VALUE_CHARS = 80  # an error line quotes at most this much of a bad value
+
+
+class _ShortRepr(reprlib.Repr):
+    """repr() that never builds a huge string: long strings, containers and deep nesting are cut."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 4
+        self.maxtuple = self.maxlist = self.maxarray = self.maxset = self.maxfrozenset = self.maxdeque = 40
+        self.maxdict = 20
+        self.maxstring = self.maxlong = self.maxother = 2 * MESSAGE_VALUE_CHARS
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 512:  # repr() refuses ints over 4300 digits, and would be long anyway
+            return f"<a {'negative ' if x < 0 else ''}whole number of about {int(x.bit_length() * 0.30103)} digits>"
+        return super().repr_int(x, level)
+
+
+_SHORT_REPR = _ShortRepr()
+
+
+def shorten(text: str, limit: int = MESSAGE_VALUE_CHARS) -> str:
+    """At most `limit` characters on one line: cut in the middle ('...'), control characters escaped."""
+    if len(text) > limit:
+        head = (limit - 3) * 2 // 3
+        text = text[:head] + "..." + text[len(text) - (limit - 3 - head):]
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text
+
+
+def short_repr(value: Any, limit: int = MESSAGE_VALUE_CHARS) -> str:
+    try:
+        text = _SHORT_REPR.repr(value)
+    except Exception:  # noqa: BLE001 - a message must never fail
+        text = f"<{type(value).__name__}>"
+    return shorten(text, limit)
 
 
 class ConfigError(ValueError):
@@ -32,9 +79,10 @@ class ConfigError(ValueError):
 
     def __init__(self, field_name: str, value: Any, allowed: str):
         self.field_name = field_name
-        self.value = value
+        self.value = value  # as given; only the message is shortened
         self.allowed = allowed
-        super().__init__(f"{field_name}: got {value!r}; expected {allowed}")
+        name = shorten(field_name, 60) if isinstance(field_name, str) else short_repr(field_name, 60)
+        super().__init__(f"{name}: got {short_repr(value)}; expected {shorten(str(allowed), 160)}")
 
 
 @dataclass(frozen=True)
@@ -49,29 +97,34 @@ class DataConfig:
     noise: str = "uniform"  # uniform on [0, scale) (upward, as in the script), gaussian N(0, scale), none
     noise_scale: float = 2.0
     outliers: int = 10
-    outlier_shift: float = 10.0  # shifts are drawn from U[0, outlier_shift)
+    # Shifts are drawn from U[0, outlier_shift); a negative value puts the outliers below the line:
+    # shift = -U[0, |outlier_shift|) (same draws as the positive value, negated).
+    outlier_shift: float = 10.0
     outlier_shift_mode: str = "shared"  # one shift for all outliers, or one per outlier
     test_fraction: float = 0.2
     seed: int = 0
     csv_path: str | None = None  # when set, the recipe is ignored and this file is the data
 
     def validate(self) -> None:
+        big = MAX_DATA_MAGNITUDE
         _check_int("data.n_samples", self.n_samples, 4, MAX_SAMPLES)
-        _check_finite("data.x_min", self.x_min)
-        _check_finite("data.x_max", self.x_max)
+        _check_float("data.x_min", self.x_min, -big, big)
+        _check_float("data.x_max", self.x_max, -big, big)
         if not self.x_max > self.x_min:
-            raise ConfigError("data.x_max", self.x_max, f"a number greater than data.x_min ({self.x_min})")
-        _check_finite("data.slope", self.slope)
-        _check_finite("data.intercept", self.intercept)
+            raise ConfigError("data.x_max", self.x_max, f"a number greater than data.x_min ({self.x_min:g})")
+        _check_float("data.slope", self.slope, -big, big)
+        _check_float("data.intercept", self.intercept, -big, big)
         _check_choice("data.noise", self.noise, NOISE_KINDS)
-        _check_float("data.noise_scale", self.noise_scale, 0.0, 1e6)
+        _check_float("data.noise_scale", self.noise_scale, 0.0, big)
         _check_int("data.outliers", self.outliers, 0, self.n_samples)
-        _check_float("data.outlier_shift", self.outlier_shift, -1e6, 1e6)
+        _check_float("data.outlier_shift", self.outlier_shift, -big, big)
         _check_choice("data.outlier_shift_mode", self.outlier_shift_mode, OUTLIER_SHIFT_MODES)
         _check_float("data.test_fraction", self.test_fraction, 0.05, 0.8)
         _check_int("data.seed", self.seed, 0, 2**32 - 1)
-        if self.csv_path is not None and not isinstance(self.csv_path, str):
-            raise ConfigError("data.csv_path", self.csv_path, "a file path or null")
+        if self.csv_path is not None and (not isinstance(self.csv_path, str) or not self.csv_path
+                                          or "\0" in self.csv_path):
+            raise ConfigError("data.csv_path", self.csv_path,
+                              "a file path or null (a path is not empty and has no NUL)")
 
 
 @dataclass(frozen=True)
@@ -92,7 +145,19 @@ class ModelConfig:
         for width in self.hidden_layers:
             _check_int("model.hidden_layers", width, 1, MAX_LAYER_WIDTH)
         _check_choice("model.activation", self.activation, tuple(ACTIVATIONS))
-        ACTIVATIONS[self.activation].with_params(**self.activation_params)  # raises ConfigError
+        params = self.activation_params
+        if not isinstance(params, dict):
+            raise ConfigError("model.activation_params", params, 'an object of parameters, e.g. {"slope": 0.01}')
+        specs = ACTIVATIONS[self.activation].param_specs
+        allowed = (", ".join(specs) or "no parameters") + f" for {self.activation}"
+        for key, value in params.items():
+            # checked here, not left to with_params(**params): a key like 'self' would be a TypeError
+            if not isinstance(key, str):
+                raise ConfigError("model.activation_params", key, f"parameter names: {allowed}")
+            if key not in specs:
+                raise ConfigError(f"model.activation_params.{key}", value, allowed)
+            _check_finite(f"model.activation_params.{key}", value)
+        ACTIVATIONS[self.activation].with_params(**params)  # ranges: raises ConfigError
 
 
 @dataclass(frozen=True)
@@ -139,8 +204,7 @@ class ExperimentConfig:
     schema_version: int = SCHEMA_VERSION
 
     def validate(self) -> "ExperimentConfig":
-        if self.schema_version != SCHEMA_VERSION:
-            raise ConfigError("schema_version", self.schema_version, f"{SCHEMA_VERSION}")
+        _check_schema_version(self.schema_version)
         self.data.validate()
         self.model.validate()
         self.training.validate()
@@ -161,7 +225,7 @@ class ExperimentConfig:
             known = {f.name for f in dataclasses.fields(current)}
             for name, value in values.items():
                 if name not in known:
-                    raise ConfigError(f"{section}.{name}", value, f"one of {sorted(known)}")
+                    raise ConfigError(f"{section}.{name}", value, _field_names(current))
             changes[section] = dataclasses.replace(current, **values)
         return dataclasses.replace(self, **changes)
 
@@ -177,18 +241,22 @@ class ExperimentConfig:
     def from_dict(cls, raw: Any) -> "ExperimentConfig":
         if not isinstance(raw, dict):
             raise ConfigError("config", type(raw).__name__, "a JSON object")
-        version = raw.get("schema_version", SCHEMA_VERSION)
-        if version != SCHEMA_VERSION:
-            raise ConfigError("schema_version", version, f"{SCHEMA_VERSION}")
+        # the first unknown name in the file's order (no sorting: keys may be of any type here)
+        for key in raw:
+            if key not in _SECTIONS and key != "schema_version":
+                raise ConfigError(key if isinstance(key, str) else "config", raw[key],
+                                  "one of " + ", ".join([*_SECTIONS, "schema_version"]))
+        _check_schema_version(raw.get("schema_version", SCHEMA_VERSION))
         sections = {}
         for name, section_cls in _SECTIONS.items():
             values = raw.get(name, {})
             if not isinstance(values, dict):
                 raise ConfigError(name, values, "a JSON object")
             known = {f.name for f in dataclasses.fields(section_cls)}
-            unknown = sorted(set(values) - known)
-            if unknown:
-                raise ConfigError(f"{name}.{unknown[0]}", values[unknown[0]], f"one of {sorted(known)}")
+            for key in values:
+                if key not in known:
+                    raise ConfigError(f"{name}.{key}" if isinstance(key, str) else name, values[key],
+                                      _field_names(section_cls))
             values = dict(values)
             if name == "model" and "hidden_layers" in values:
                 layers = values["hidden_layers"]
@@ -196,10 +264,7 @@ class ExperimentConfig:
                     raise ConfigError("model.hidden_layers", layers, "a list of layer widths")
                 values["hidden_layers"] = tuple(layers)
             sections[name] = section_cls(**values)
-        unknown_top = sorted(set(raw) - set(_SECTIONS) - {"schema_version"})
-        if unknown_top:
-            raise ConfigError(unknown_top[0], raw[unknown_top[0]], f"one of {sorted(_SECTIONS)}")
-        return cls(**sections).validate()
+        return cls(**sections, schema_version=SCHEMA_VERSION).validate()
 
     @classmethod
     def from_json(cls, text: str) -> "ExperimentConfig":
@@ -207,17 +272,26 @@ class ExperimentConfig:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError("config", f"line {exc.lineno}", f"valid JSON ({exc.msg})") from None
+        except RecursionError:  # [[[[...]]]] thousands deep
+            raise ConfigError("config", "nesting too deep", "JSON nested a few levels, as written by regviz") from None
+        except ValueError:  # an integer of more than 4300 digits
+            raise ConfigError("config", "a number of more than 4300 digits",
+                              "valid JSON as written by regviz") from None
         return cls.from_dict(raw)
 
     @classmethod
     def load(cls, path: str | Path) -> "ExperimentConfig":
-        path = Path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError("config", str(path), "an existing JSON file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError("config", str(path), f"a readable UTF-8 JSON file ({exc})") from None
+            data = read_regular_file(path, MAX_CONFIG_BYTES)
+        except ReadProblem as exc:
+            if exc.reason == "no such file":
+                raise ConfigError("config", str(path), "an existing JSON file") from None
+            allowed = exc.reason if exc.too_large else f"a regular JSON file ({exc.reason})"
+            raise ConfigError("config", str(path), allowed) from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError("config", str(path), "a UTF-8 JSON file (this is not UTF-8 text)") from None
         return cls.from_json(text)
 
 
@@ -229,13 +303,28 @@ _SECTIONS = {
 }
 
 
+def _field_names(section_cls: Any) -> str:
+    return "one of " + ", ".join(sorted(f.name for f in dataclasses.fields(section_cls)))
+
+
+def _check_schema_version(version: Any) -> None:
+    if type(version) is not int or version != SCHEMA_VERSION:  # not 1.0, not true, not "1"
+        raise ConfigError("schema_version", version, f"the whole number {SCHEMA_VERSION}")
+
+
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(name, value, f"a whole number from {low} to {high}")
 
 
 def _check_finite(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(name, value, "a finite number")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond float range (JSON allows 10**400)
+        finite = False
+    if not finite:
         raise ConfigError(name, value, "a finite number")
 
 

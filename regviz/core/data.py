@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from regviz.core.config import DataConfig, MAX_SAMPLES
+from regviz.core.config import DataConfig, MAX_SAMPLES, short_repr
+from regviz.core.io import ReadProblem, read_regular_file, short_path
 
 MIN_CSV_ROWS = 4
 MAX_CSV_BYTES = 50 * 1024 * 1024
@@ -68,11 +70,11 @@ def make_dataset(cfg: DataConfig) -> Dataset:
         # measures how well the fit follows the main trend, the article's robustness question).
         idx = evenly_spaced_indices(n, cfg.outliers, offset=(n // cfg.outliers) // 2)
         idx = np.clip(idx, 0, n - 1)
-        if cfg.outlier_shift_mode == "shared":
-            shift = rng.uniform(0.0, cfg.outlier_shift) if cfg.outlier_shift else 0.0
-        else:
-            shift = rng.uniform(0.0, cfg.outlier_shift, len(idx)) if cfg.outlier_shift else 0.0
-        y[idx] += shift
+        # A negative shift puts the outliers below the line: the same draws, negated.
+        size = None if cfg.outlier_shift_mode == "shared" else len(idx)
+        magnitude = abs(cfg.outlier_shift)
+        shift = rng.uniform(0.0, magnitude, size) if magnitude else 0.0
+        y[idx] += math.copysign(1.0, cfg.outlier_shift) * shift
         outliers[idx] = True
     return _split(x, y, outliers, cfg.test_fraction, cfg.slope, cfg.intercept, "recipe")
 
@@ -98,48 +100,54 @@ def _split(x, y, outliers, test_fraction, slope, intercept, source) -> Dataset:
 
 
 def load_csv(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """Read two numeric columns x,y (a header row is optional). Raises DataError with line and reason."""
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    if not path.is_file():
-        raise DataError(f"{path}: not a file")
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise DataError(f"{path}: file is {size / 1e6:.0f} MB; at most {MAX_CSV_BYTES // 2**20} MiB is accepted")
+    """Read two numeric columns x,y (a header row is optional). Raises DataError with line and reason.
+
+    The file is read once, capped (a FIFO or device is refused at once, never waited on), and the
+    text read is parsed; error lines quote at most about 80 characters of a cell or a path."""
+    shown = short_path(path)
+    try:
+        raw = read_regular_file(path, MAX_CSV_BYTES)
+    except ReadProblem as exc:
+        reason = "not a file" if exc.reason.startswith("a folder") else exc.reason
+        raise DataError(f"{shown}: {reason}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{shown}: not a UTF-8 text file") from None
+    del raw
+    try:
+        xs, ys = _parse_rows(text, shown)
+    except csv.Error as exc:
+        raise DataError(f"{shown}: not a valid CSV file ({short_repr(str(exc))})") from None
+    if not xs:
+        raise DataError(f"{shown}: no data rows (empty file)")
+    if len(xs) < MIN_CSV_ROWS:
+        raise DataError(f"{shown}: {len(xs)} data rows; at least {MIN_CSV_ROWS} are needed for a train/test split")
+    return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+
+
+def _parse_rows(text: str, shown: str) -> tuple[list[float], list[float]]:
     xs: list[float] = []
     ys: list[float] = []
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for line_no, row in enumerate(csv.reader(handle), start=1):
-                if not row or all(not cell.strip() for cell in row):
-                    continue
-                if len(row) != 2:
-                    raise DataError(f"{path}: line {line_no}: {len(row)} columns; expected 2 (x,y)")
-                try:
-                    x, y = float(row[0]), float(row[1])
-                except ValueError:
-                    if line_no == 1 and not xs and not any(_is_number(cell) for cell in row):
-                        continue  # a header: no cell is a number
-                    bad = row[0] if not _is_number(row[0]) else row[1]
-                    raise DataError(f"{path}: line {line_no}: {bad.strip()!r} is not a number") from None
-                if not (math.isfinite(x) and math.isfinite(y)):
-                    raise DataError(f"{path}: line {line_no}: NaN or infinite value")
-                xs.append(x)
-                ys.append(y)
-                if len(xs) > MAX_SAMPLES:
-                    raise DataError(f"{path}: more than {MAX_SAMPLES} rows; this lab is for small data")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not a UTF-8 text file") from None
-    except csv.Error as exc:
-        raise DataError(f"{path}: not a valid CSV file ({exc})") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
-    if not xs:
-        raise DataError(f"{path}: no data rows (empty file)")
-    if len(xs) < MIN_CSV_ROWS:
-        raise DataError(f"{path}: {len(xs)} data rows; at least {MIN_CSV_ROWS} are needed for a train/test split")
-    return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    for line_no, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != 2:
+            raise DataError(f"{shown}: line {line_no}: {len(row)} columns; expected 2 (x,y)")
+        try:
+            x, y = float(row[0]), float(row[1])
+        except ValueError:
+            if line_no == 1 and not xs and not any(_is_number(cell) for cell in row):
+                continue  # a header: no cell is a number
+            bad = row[0] if not _is_number(row[0]) else row[1]
+            raise DataError(f"{shown}: line {line_no}: {short_repr(bad.strip())} is not a number") from None
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise DataError(f"{shown}: line {line_no}: NaN or infinite value")
+        xs.append(x)
+        ys.append(y)
+        if len(xs) > MAX_SAMPLES:
+            raise DataError(f"{shown}: more than {MAX_SAMPLES} rows; this lab is for small data")
+    return xs, ys
 
 
 def _is_number(text: str) -> bool:

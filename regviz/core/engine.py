@@ -12,7 +12,7 @@ experiments use; nothing torch leaks out of it: records and snapshots are numpy 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
@@ -20,84 +20,13 @@ import torch
 
 from regviz.core import regularizers
 from regviz.core.activations import Activation, BatchedContext
-from regviz.core.config import L1_RULES, LOSSES, ConfigError
+from regviz.core.config import LOSSES, ConfigError
 from regviz.core.data import Dataset
+from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
+
+__all__ = ["Engine", "EpochRecord", "MemberSpec", "Snapshot", "StepRecord", "batched_matmul"]
 
 DTYPE = torch.float64
-
-
-@dataclass(frozen=True)
-class MemberSpec:
-    """One model of the ensemble: its own seed (hence init), regularizer, lambda and learning rate."""
-
-    seed: int = 0
-    method: str = "l1"
-    lam: float = 0.3
-    rho: float = 0.5
-    l1_rule: str = "subgradient"
-    learning_rate: float = 0.01
-
-    def validate(self) -> None:
-        regularizers.coefficients(self.method, self.lam, self.rho)
-        if self.l1_rule not in L1_RULES:
-            raise ConfigError("regularization.l1_rule", self.l1_rule, "one of " + ", ".join(L1_RULES))
-        if not (math.isfinite(self.lam) and self.lam >= 0):
-            raise ConfigError("regularization.lam", self.lam, "a finite number >= 0")
-        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
-            raise ConfigError("training.learning_rate", self.learning_rate, "a finite number > 0")
-
-    @property
-    def l1_term_rule(self) -> str | None:
-        """The rule of this model's L1 term; None when it has none (none, l2, lambda or rho 0)."""
-        l1, _ = regularizers.coefficients(self.method, self.lam, self.rho)
-        return self.l1_rule if l1 > 0 else None
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    epoch: int  # 1-based: the number of epochs completed
-    step: int  # steps completed when it was measured
-    test_error: np.ndarray  # [K] sum of |error| over the test points (the article's "total error")
-    train_loss: np.ndarray  # [K] mean data loss per training point
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """What one call to Engine.step(n) produced, one row per step, one column per model."""
-
-    first_step: int  # 1-based index of the first row's step
-    data_loss: np.ndarray  # [n, K]
-    penalty: np.ndarray  # [n, K] penalty of the weights the step started from
-    epochs: tuple[EpochRecord, ...]
-    diverged: np.ndarray  # [K] after the last step
-
-    @property
-    def total(self) -> np.ndarray:
-        return self.data_loss + self.penalty
-
-    @property
-    def steps(self) -> np.ndarray:
-        return np.arange(self.first_step, self.first_step + len(self.data_loss))
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    step: int
-    epoch: int
-    weights: tuple[np.ndarray, ...]  # per layer [K, in, out]
-    biases: tuple[np.ndarray, ...]  # per layer [K, out]
-    prelu_slopes: tuple[np.ndarray, ...]  # per hidden layer [K, units]; empty unless PReLU
-    diverged: np.ndarray  # [K]
-
-    def member(self, k: int) -> "Snapshot":
-        return Snapshot(
-            self.step,
-            self.epoch,
-            tuple(w[k : k + 1] for w in self.weights),
-            tuple(b[k : k + 1] for b in self.biases),
-            tuple(s[k : k + 1] for s in self.prelu_slopes),
-            self.diverged[k : k + 1],
-        )
 
 
 class Engine:
@@ -398,6 +327,26 @@ class Engine:
         with torch.no_grad():
             _, pre = self._forward_eval(torch.as_tensor(np.asarray(x, dtype=np.float64)).view(-1, 1))
         return [z.numpy().copy() for z in pre]
+
+    def restore(self, snap: Snapshot) -> None:
+        """Continue from a snapshot of an engine with the same shapes (a trainer that died and was
+        started again): its parameters, step, epoch and divergence flags. The random streams
+        (shuffle order, RReLU slopes) start afresh, so the run goes on but is not bit-identical
+        to one that never stopped."""
+        if [w.shape for w in snap.weights] != [tuple(w.shape) for w in self._weights]:
+            raise ConfigError("snapshot", [w.shape for w in snap.weights], "the shapes of this engine's weights")
+        for dst, src in zip(self._weights, snap.weights):
+            dst.copy_(torch.as_tensor(src))
+        for dst, src in zip(self._biases, snap.biases):
+            dst.copy_(torch.as_tensor(src).unsqueeze(1))
+        for dst, src in zip(self._slopes, snap.prelu_slopes):
+            dst.copy_(torch.as_tensor(src).unsqueeze(1))
+        self._diverged = torch.as_tensor(np.asarray(snap.diverged, bool)).clone()
+        self._any_diverged = bool(self._diverged.any())
+        self.step_count, self.epoch = int(snap.step), int(snap.epoch)
+        if self.shuffle:
+            order = torch.as_tensor(self._order_rng.permutation(self.dataset.n_train))
+            self._batches = self._make_batches(self._x_train[order], self._y_train[order])
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

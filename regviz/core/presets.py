@@ -27,7 +27,8 @@ def preset_names() -> list[str]:
 
 
 def load_preset(name: str = DEFAULT_PRESET) -> ExperimentConfig:
-    path = resources_dir() / "presets" / f"{name}.json"
-    if not path.is_file():
-        raise ConfigError("preset", name, "one of " + ", ".join(preset_names()))
-    return ExperimentConfig.load(path)
+    """A shipped preset by name; never a path (the name must be one of preset_names())."""
+    names = preset_names()
+    if not isinstance(name, str) or name not in names:
+        raise ConfigError("preset", name, "one of " + ", ".join(names))
+    return ExperimentConfig.load(resources_dir() / "presets" / f"{name}.json")

@@ -27,7 +27,11 @@ def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = Fals
     from PySide6 import QtCore
     from regviz.gui.main_window import MainWindow
 
+    from regviz.gui.errors import ErrorReporter
+
     window = MainWindow(config, preset)
+    reporter = ErrorReporter(window.report_unexpected).install()
+    app.aboutToQuit.connect(reporter.uninstall)
     if compare:
         window.panel.compare_check.setChecked(True)
     if start:

@@ -7,6 +7,7 @@ never in the frame slot, so a fast trainer cannot flood the event loop.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import time
 from typing import Sequence
@@ -52,15 +53,14 @@ class LabController(QtCore.QObject):
         self.state: LiveState | None = None
         self.frames_drawn = 0
         self.frames_per_second = 0.0
+        self.speed: float | None = None
         self._fps_since = time.perf_counter()
         self._fps_count = 0
         self._half_drew = False
-        self.worker = TrainingWorker()
-        self.worker.sigFrame.connect(self._on_frame)
-        self.worker.sigDiverged.connect(self._on_diverged)
-        self.worker.sigStateChanged.connect(self._on_worker_state)
-        self.worker.sigError.connect(self.sigProblem)
-        self.worker.start()
+        self._pending_setup: RunSetup | None = None  # views are rebuilt once for a burst of resets
+        self._setup_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._setup_timer.timeout.connect(self._apply_pending_setup)
+        self.worker = self._new_worker()
         # The timer ticks twice per frame and each tick redraws half the canvases, so the event
         # loop never waits on all four paints at once (input stays responsive).
         self._tick = 0
@@ -70,11 +70,43 @@ class LabController(QtCore.QObject):
         self.timer.timeout.connect(self._on_tick)
         self.timer.start()
 
+    def _new_worker(self) -> TrainingWorker:
+        worker = TrainingWorker()
+        worker.sigFrame.connect(self._on_frame)
+        worker.sigDiverged.connect(self._on_diverged)
+        worker.sigStateChanged.connect(self._on_worker_state)
+        worker.sigError.connect(self._on_error)
+        worker.sigDied.connect(self._on_died)
+        worker.start()
+        if self.speed is not None:
+            worker.set_speed(self.speed)
+        return worker
+
+    def _replace_dead_worker(self) -> bool:
+        """A new worker in place of one whose process died; True when it had to be replaced."""
+        if self.worker.alive:
+            return False
+        self.worker.stop(1000)
+        self.worker = self._new_worker()
+        return True
+
+    def _resumed_worker(self) -> TrainingWorker:
+        """The worker, or a new one that continues the run from its last frame: the plots and the
+        step count carry on where the dead one stopped."""
+        if self._replace_dead_worker() and self.setup is not None:
+            setup = dataclasses.replace(self.setup, config=self.config,
+                                        members=tuple(members_for(self.config, self.compare)))
+            snapshot = self.state.snapshot if self.state is not None else None
+            self.worker.load(setup, self.generation, snapshot, self.state.target_epochs if snapshot else None)
+        return self.worker
+
     # ---------------------------------------------------------------- commands
     def reset(self, config: ExperimentConfig | None = None) -> None:
         """New engine from the config (new initial weights); the canvases start over.
 
-        Raises ConfigError/DataError (e.g. a CSV that vanished) before changing anything."""
+        Raises ConfigError/DataError (e.g. a CSV that vanished) before changing anything. The
+        canvases are rebuilt on the next turn of the event loop, once for a burst of resets, and
+        the trainer builds only the newest of the engines it is asked for."""
         config = config if config is not None else self.config
         members = members_for(config, self.compare)
         setup = make_setup(config, members)
@@ -82,23 +114,36 @@ class LabController(QtCore.QObject):
         self.generation += 1
         self.setup = setup
         self.state = LiveState(setup)
+        self._pending_setup = setup
+        self._setup_timer.start()
+        self._replace_dead_worker()
+        self.worker.load(setup, self.generation)
+        self._set_running(False)
+        self.sigSetupChanged.emit(setup)
+
+    def _apply_pending_setup(self) -> None:
+        setup, self._pending_setup = self._pending_setup, None
+        if setup is None:
+            return
         for view in self.views:
             view.set_setup(setup)
             view.invalidate()
-        self.worker.load(self.config, members, self.generation)
-        self._set_running(False)
         # Collect now, while nothing animates, and freeze what survives (the canvases' items): a
         # full collection over them during training paused the event loop for 40-125 ms.
         gc.collect()
         gc.freeze()
-        self.sigSetupChanged.emit(setup)
 
     def set_compare(self, methods: Sequence[str] | None) -> None:
-        self.compare = tuple(methods) if methods else None
-        self.reset()
+        """Compare mode on (these methods) or off; refused (ConfigError/DataError) like reset()."""
+        previous, self.compare = self.compare, tuple(methods) if methods else None
+        try:
+            self.reset()
+        except Exception:
+            self.compare = previous
+            raise
 
     def start(self) -> None:
-        self.worker.start_training()
+        self._resumed_worker().start_training()
         self._set_running(True)
 
     def pause(self) -> None:
@@ -109,10 +154,11 @@ class LabController(QtCore.QObject):
         self.pause() if self.running else self.start()
 
     def step(self, count: int = 1) -> None:
-        self.worker.step(count)
+        self._resumed_worker().step(count)
         self._set_running(False)
 
     def set_speed(self, max_steps_per_second: float | None) -> None:
+        self.speed = max_steps_per_second
         self.worker.set_speed(max_steps_per_second)
 
     def apply_config(self, config: ExperimentConfig, needs_reset: bool) -> None:
@@ -132,36 +178,59 @@ class LabController(QtCore.QObject):
                     view.set_activation(activation)
 
     def shutdown(self) -> None:
-        """Stop the timer and the worker thread; safe to call twice."""
+        """Stop the timers and the worker thread; safe to call twice."""
         self.timer.stop()
+        self._setup_timer.stop()
         if self.worker.isRunning():
             self.worker.stop()
 
     # ---------------------------------------------------------------- worker -> GUI
-    def _on_frame(self, frame: TrainingFrame) -> None:
-        self.worker.acknowledge()
-        if frame.generation != self.generation or self.state is None:
-            return  # from before a reset
-        self.state.apply(frame)
+    def _current(self, generation: int) -> bool:
+        """Whether an event speaks of the run on screen (not of one before a reset)."""
+        return generation == self.generation and self.state is not None
 
-    def _on_diverged(self, indices: tuple[int, ...]) -> None:
-        if self.state is None:
+    def _on_frame(self, frame: TrainingFrame) -> None:
+        worker = self.sender()
+        if isinstance(worker, TrainingWorker):
+            worker.acknowledge(frame.sequence)
+        if self._current(frame.generation):
+            self.state.apply(frame)
+
+    def _on_diverged(self, payload: tuple[int, tuple[int, ...]]) -> None:
+        generation, indices = payload
+        if not self._current(generation):
             return
         names = ", ".join(member_label(self.state.members[i]) for i in indices if i < len(self.state.members))
         self.sigProblem.emit(
-            f"Diverged (NaN/Inf): {names}. Frozen with its last weights; lower the learning rate and press Reset."
-        )
+            f"Diverged (NaN/Inf): {names}. Frozen with its last weights; lower the learning rate and press Reset.")
 
-    def _on_worker_state(self, state: str) -> None:
+    def _on_worker_state(self, payload: tuple[int, str]) -> None:
+        generation, state = payload
+        if not self._current(generation):
+            return  # a late word from before a reset
         if state == "finished":
             self._set_running(False)
-            epochs = self.state.epoch if self.state else self.config.training.epochs
-            self.sigMessage.emit(f"Finished {epochs} epochs. Start goes on for as many again; Reset starts over.")
+            self.sigMessage.emit(f"Finished {self.state.epoch} epochs. Start goes on for as many again; "
+                                 "Reset starts over.")
         elif state == "all-diverged":
             self._set_running(False)
             self.sigProblem.emit("Training diverged: every model is frozen. Lower the learning rate and press Reset.")
+        elif state == "failed":
+            self._set_running(False)
         # "paused" and "running" echo commands this controller sent itself; acting on a late echo
         # would undo a newer command, so they are ignored.
+
+    def _on_error(self, payload: tuple[int, str]) -> None:
+        generation, text = payload
+        if self._current(generation):
+            self._set_running(False)
+            self.sigProblem.emit(f"{text[:300]}. Change a setting or press Reset.")
+
+    def _on_died(self, reason: str) -> None:
+        self._set_running(False)
+        step = self.state.step if self.state is not None else 0
+        self.sigProblem.emit(f"The trainer process {reason}. The plots are kept: Start or Step goes on from "
+                             f"step {step:,} with a new one, Reset starts over.")
 
     def _set_running(self, running: bool) -> None:
         if running != self.running:
@@ -181,6 +250,7 @@ class LabController(QtCore.QObject):
     def _render(self, views: Sequence[CanvasView], count_frame: bool) -> None:
         if self.state is None:
             return
+        self._apply_pending_setup()
         drew = False
         for view in views:
             drew |= view.render_if_changed(self.state)
@@ -199,7 +269,7 @@ class LabController(QtCore.QObject):
         state = self.state
         if state is None:
             return ""
-        parts = [f"step {state.step:,}", f"epoch {state.epoch}/{self.config.training.epochs}",
+        parts = [f"step {state.step:,}", f"epoch {state.epoch}/{state.target_epochs}",
                  f"{state.steps_per_second:,.0f} steps/s" if self.running else "paused"]
         if self.running:
             parts.append(f"{self.frames_per_second:.0f} frames/s")

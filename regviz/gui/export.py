@@ -1,19 +1,20 @@
 """Export canvases and the window as images, through pyqtgraph's exporters.
 
-Every function writes through a temporary file and a rename, so a failure never leaves a
-half-written image, and returns what it wrote (a QImage for PNG) so tests can check the pixels.
+Every function writes through the shared atomic writer (a temporary file and a rename), so a
+failure never leaves a half-written image, and returns what it wrote (a QImage for PNG) so tests can
+check the pixels.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 import pyqtgraph.exporters as pg_exporters
 from PySide6 import QtGui, QtWidgets
+
+from regviz.core.io import FileProblem, write_with_atomic
 
 FORMATS = ("png", "svg")
 
@@ -72,20 +73,10 @@ def _save_image(image: QtGui.QImage, path: Path) -> None:
 
 
 def _write_atomic(path: Path, write: Callable[[str], None]) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"{path}: folder {folder} does not exist")
+    """Through the shared atomic writer (regviz.core.io): umask permissions, never a partial file."""
     try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=folder)
+        write_with_atomic(path, write)
+    except FileProblem as exc:
+        raise ExportError(str(exc)) from None
     except OSError as exc:
-        raise ExportError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
-    os.close(handle)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ExportError(f"{path}: cannot write ({exc.strerror})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None

@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.config import ConfigError, ExperimentConfig
 from regviz.core.data import DataError
+from regviz.core.io import write_json_atomic
 from regviz.gui import export
 from regviz.gui.controller import LabController
 from regviz.gui.panel import ParameterPanel
@@ -16,6 +17,7 @@ from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import FitView
 from regviz.gui.views.loss_view import LossView
 from regviz.gui.views.weights_view import WeightsView
+from regviz.gui.wheel_guard import WheelGuard
 
 CANVAS_NAMES = {"fitCanvas": "fit", "lossCanvas": "loss", "weightsCanvas": "weights", "activationCanvas": "activations"}
 
@@ -39,7 +41,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_actions()
         self._build_status_bar()
         self._connect()
-        self.controller.reset()
+        self.wheel_guard = WheelGuard(self)
+        for root in (self.panel, *self.canvases):
+            self.wheel_guard.guard(root)
+        self.panel.sigWidgetsRebuilt.connect(lambda: self.wheel_guard.guard(self.panel))
+        try:
+            self.controller.reset()
+        except BaseException:  # the CLI checks the config first; never leave the trainer running
+            self.controller.shutdown()
+            raise
         self._fit_to_screen()
 
     # ---------------------------------------------------------------- layout
@@ -101,7 +111,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.start_action = action("Start / Pause", self.controller.toggle, "Space", "startAction")
         run_menu.addAction(self.start_action)
         run_menu.addAction(action("Step", lambda: self.controller.step(1), "Right", "stepAction"))
-        run_menu.addAction(action("Reset", lambda: self.controller.reset(), "R", "resetAction"))
+        run_menu.addAction(action("Reset", self.reset, "R", "resetAction"))
         view_menu = bar.addMenu("&View")
         view_menu.addAction(action("Full screen", self.toggle_full_screen, "F11", "fullScreenAction"))
         view_menu.addAction(self.parameter_dock.toggleViewAction())
@@ -124,10 +134,10 @@ class MainWindow(QtWidgets.QMainWindow):
         c, p = self.controller, self.panel
         p.start_button.clicked.connect(c.toggle)
         p.step_button.clicked.connect(lambda: c.step(1))
-        p.reset_button.clicked.connect(lambda: c.reset())
+        p.reset_button.clicked.connect(self.reset)
         p.sigSpeedChanged.connect(c.set_speed)
         p.sigConfigEdited.connect(self._on_config_edited)
-        p.sigCompareChanged.connect(lambda: c.set_compare(p.compare_methods()))
+        p.sigCompareChanged.connect(self._on_compare_changed)
         p.sigNewDraw.connect(self.new_draw)
         p.sigLoadCsv.connect(self.load_csv_dialog)
         self.activation_view.sigParamsChanged.connect(lambda params: p.set_activation_params(params, emit=True))
@@ -151,6 +161,27 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if needs_reset:
             self._show_message("Reset: data or architecture changed", problem=False)
+
+    def reset(self) -> bool:
+        """Reset onto the current config; if it cannot be used any more (its CSV vanished), say so."""
+        try:
+            self.controller.reset()
+        except (ConfigError, DataError) as exc:
+            self.show_error("Cannot reset", f"{exc}\nChoose other data (New draw, Load CSV…) and press Reset.")
+            return False
+        return True
+
+    def _on_compare_changed(self) -> None:
+        try:
+            self.controller.set_compare(self.panel.compare_methods())
+        except (ConfigError, DataError) as exc:
+            self.show_error("Cannot compare", str(exc))
+            self.panel.set_compare(self.controller.compare)  # show what still runs
+
+    def report_unexpected(self, text: str) -> None:
+        """An exception escaped a slot (see errors.py): red status line and a dialog; go on."""
+        self._show_message(text.splitlines()[0], problem=True)
+        self.show_error("Unexpected error", text)
 
     def _show_message(self, text: str, problem: bool) -> None:
         self.message_label.setStyleSheet("color: #b00020; font-weight: bold;" if problem else "color: #202124;")
@@ -214,12 +245,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self.save_config_file(path)
 
     def save_config_file(self, path: str) -> bool:
-        from regviz.cli import write_json_atomic
-
         try:
             write_json_atomic(Path(path), self.controller.config.to_dict())
-        except OSError as exc:
-            self.show_error("Cannot save the config", f"{path}: {exc.strerror or exc}")
+        except OSError as exc:  # FileProblem says which file and why in one line
+            self.show_error("Cannot save the config", str(exc))
             return False
         return True
 

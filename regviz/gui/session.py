@@ -63,7 +63,9 @@ class TrainingFrame:
     pre_activations: tuple[np.ndarray, ...]  # per hidden layer [K, n_train, units]
     members: tuple[MemberSpec, ...]  # current hyper-parameters (they can change live)
     steps_per_second: float = 0.0
-    finished: bool = False  # reached the configured number of epochs
+    finished: bool = False  # reached the target number of epochs
+    target_epochs: int = 0  # where training stops: the config's epochs, more after a continued run
+    sequence: int = 0  # the trainer's frame number; the GUI acknowledges each by it
 
 
 class GrowableRows:
@@ -100,6 +102,7 @@ class LiveState:
     members: tuple[MemberSpec, ...] = ()
     steps_per_second: float = 0.0
     finished: bool = False
+    target_epochs: int = 0
     _steps: GrowableRows = field(init=False)
     _data: GrowableRows = field(init=False)
     _penalty: GrowableRows = field(init=False)
@@ -110,6 +113,7 @@ class LiveState:
     def __post_init__(self) -> None:
         k = self.setup.size
         self.members = self.setup.members
+        self.target_epochs = self.setup.config.training.epochs
         self._steps = GrowableRows(1)
         self._data, self._penalty = GrowableRows(k), GrowableRows(k)
         self._epoch_steps = GrowableRows(1)
@@ -131,6 +135,7 @@ class LiveState:
         self.members = frame.members
         self.steps_per_second = frame.steps_per_second
         self.finished = frame.finished
+        self.target_epochs = frame.target_epochs or self.target_epochs
         self.version += 1
 
     # histories: per step
@@ -203,16 +208,21 @@ def make_setup(config: ExperimentConfig, members: Sequence[MemberSpec]) -> RunSe
     )
 
 
-def build_run(config: ExperimentConfig, members: Sequence[MemberSpec]):
-    """The engine and the matching RunSetup for a config and a list of models."""
+def engine_for(setup: RunSetup):
+    """The engine of a RunSetup, on the setup's own data (nothing is read from disk again)."""
     from regviz.core.experiments import build_engine
 
+    return build_engine(setup.config, setup.members, setup.dataset)
+
+
+def build_run(config: ExperimentConfig, members: Sequence[MemberSpec]):
+    """The engine and the matching RunSetup for a config and a list of models."""
     setup = make_setup(config, members)
-    return build_engine(config, members, setup.dataset), setup
+    return engine_for(setup), setup
 
 
 def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (), steps_per_second: float = 0.0,
-               finished: bool = False) -> TrainingFrame:
+               finished: bool = False, target_epochs: int = 0, sequence: int = 0) -> TrainingFrame:
     """Merge the StepRecords since the last frame and read the newest state off the engine."""
     k = engine.size
     if records:
@@ -235,4 +245,6 @@ def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (),
         members=engine.members,
         steps_per_second=steps_per_second,
         finished=finished,
+        target_epochs=target_epochs or setup.config.training.epochs,
+        sequence=sequence,
     )

@@ -6,7 +6,11 @@ process the trainer keeps a core of its own and the GUI paints on the other.
 
 The loop reads commands between chunks of steps (a chunk lasts a few ms), so pause, step, reset and
 quit take effect at once. Every step's metrics are sent, coalesced: at most one frame per
-`frame_interval`, and never while the GUI has not acknowledged the previous one.
+`frame_interval`, and never more than one frame that the GUI has not acknowledged yet.
+
+Every event carries the run generation of the engine it speaks of, so the GUI can drop what a
+previous run said after a reset. An exception while loading or training is reported as an event and
+drops the engine; the process stays up and waits for the next load.
 """
 
 from __future__ import annotations
@@ -16,34 +20,49 @@ from typing import Any, Callable
 
 CHUNK_SECONDS = 0.004
 MAX_CHUNK = 4096
-FORCED_FRAME_WAIT = 0.25  # how long a forced frame waits for the GUI's acknowledgement
+# Commands that only adjust the running engine: a slow-motion wait goes on through them. Any other
+# command (pause, step, start, load, speed, quit) ends the wait so it takes effect at once.
+ADJUSTMENTS = frozenset({"ack", "members", "activation", "epochs"})
+# What a newer "load" makes pointless when both wait in the queue: it replaces the engine they act on.
+SUPERSEDED_BY_LOAD = frozenset({"load", "start", "pause", "step", "members", "activation", "epochs"})
+
+
+def newest_load_only(commands: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Rapid resets coalesce: of the queued commands, drop every load (and every command for the
+    engine it would build) that a later load replaces, so only the newest config is built."""
+    last = max((i for i, (name, _) in enumerate(commands) if name == "load"), default=-1)
+    return [c for i, c in enumerate(commands) if i >= last or c[0] not in SUPERSEDED_BY_LOAD]
 
 
 class TrainerLoop:
     """Commands in through `receive(timeout) -> (name, payload) | None`, events out via `send`.
 
-    Events: ("frame", TrainingFrame), ("diverged", member indices), ("state", "running" | "paused" |
-    "finished" | "all-diverged"), ("error", text).
+    Events: ("frame", TrainingFrame), ("diverged", (generation, member indices)),
+    ("state", (generation, "running" | "paused" | "finished" | "all-diverged" | "failed")),
+    ("error", (generation, text)).
     """
 
     def __init__(self, receive: Callable[[float], tuple[str, Any] | None], send: Callable[[str, Any], None],
-                 frame_interval: float = 1 / 60):
+                 frame_interval: float = 1 / 60, clock: Callable[[], float] = time.perf_counter):
         self.receive = receive
         self.send = send
         self.frame_interval = frame_interval
+        self.clock = clock
         self.engine = None
         self.setup = None
         self.generation = 0
         self.running = False
         self.pending_steps = 0
         self.target_epochs = 0
+        self.run_epochs = 0
         self.max_steps_per_second: float | None = None
         self.records: list = []
         self.in_flight = False
+        self.sent = 0  # frames sent so far; each frame carries its number, each ack names one
         self.last_emit = 0.0
         self.steps_per_second = 0.0
         self._rate_steps = 0
-        self._rate_since = time.perf_counter()
+        self._rate_since = clock()
         self._quit = False
         self._backlog: list[tuple[str, Any]] = []  # commands that arrived while waiting for an ack
 
@@ -51,58 +70,72 @@ class TrainerLoop:
     def run(self) -> None:
         try:
             while not self._quit:
-                busy = self.engine is not None and (self.running or self.pending_steps > 0)
-                self._drain(0.0 if busy else 0.05)
-                if self._quit:
-                    break
-                if self.engine is not None and (self.running or self.pending_steps > 0):
-                    self._train_chunk()
-                    if time.perf_counter() - self.last_emit >= self.frame_interval:
+                self._drain(0.0 if self._busy() else 0.05)
+                if self._busy() and not self._quit:
+                    self._guarded(self._train_chunk)
+                    if self.engine is not None and self.clock() - self.last_emit >= self.frame_interval:
                         self._emit()
-        except Exception as exc:  # an engine bug must reach the user, not vanish
-            self.send("error", f"training stopped: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # a bug in the loop itself must reach the user, not vanish
+            self.send("error", (self.generation, f"the trainer stopped: {type(exc).__name__}: {exc}"))
+
+    def _busy(self) -> bool:
+        return self.engine is not None and (self.running or self.pending_steps > 0)
+
+    def _guarded(self, action: Callable[[], None]) -> None:
+        """Run an engine action; an exception becomes an error event and drops the engine."""
+        try:
+            action()
+        except Exception as exc:
+            self.engine, self.running, self.pending_steps, self.records = None, False, 0, []
+            self.send("error", (self.generation, f"training stopped: {type(exc).__name__}: {exc}"))
+            self.send("state", (self.generation, "failed"))
 
     def _next(self, timeout: float) -> tuple[str, Any] | None:
         return self._backlog.pop(0) if self._backlog else self.receive(timeout)
 
     def _drain(self, timeout: float) -> None:
-        while not self._quit:
-            command = self._next(timeout)
-            if command is None:
+        commands = []
+        command = self._next(timeout)
+        while command is not None:
+            commands.append(command)
+            command = self._next(0.0)
+        # Acknowledgements first: a forced frame sent by a command of this batch waits for the
+        # acknowledgement of the previous frame, which may sit later in this very batch.
+        for name, payload in commands:
+            if name == "ack":
+                self._apply(name, payload)
+        commands = [c for c in commands if c[0] != "ack"]
+        for name, payload in newest_load_only(commands):
+            if self._quit:
                 return
-            timeout = 0.0
-            self._apply(*command)
+            self._guarded(lambda: self._apply(name, payload))
 
     def _apply(self, name: str, payload: Any) -> None:
         if name == "quit":
             self._quit = True
-        elif name == "ack":
-            self.in_flight = False
+        elif name == "ack":  # for the newest frame: an older one's ack must not free the slot
+            if payload == self.sent:
+                self.in_flight = False
+        elif name == "speed":
+            self.max_steps_per_second = payload
+            self._reset_rate()
         elif name == "load":
-            from regviz.gui.session import build_run
-
-            config, members, self.generation = payload
-            self.engine, self.setup = build_run(config, members)
-            self.target_epochs = config.training.epochs
-            self.running, self.pending_steps, self.records = False, 0, []
-            self.steps_per_second = 0.0
-            self._emit(force=True)
-            self.send("state", "paused")
+            self._load(*payload)
         elif self.engine is None:
             return
         elif name == "start":
             if self.engine.diverged.all():
-                self.send("state", "all-diverged")
+                self.send("state", (self.generation, "all-diverged"))
                 return
             if self.engine.epoch >= self.target_epochs:  # finished: go on for as many again
-                self.target_epochs = self.engine.epoch + self.setup.config.training.epochs
+                self.target_epochs = self.engine.epoch + self.run_epochs
             self.running = True
             self._reset_rate()
-            self.send("state", "running")
+            self.send("state", (self.generation, "running"))
         elif name == "pause":
             self.running, self.pending_steps = False, 0
             self._emit(force=True)
-            self.send("state", "paused")
+            self.send("state", (self.generation, "paused"))
         elif name == "step":
             self.running = False
             self.pending_steps += int(payload)
@@ -112,11 +145,25 @@ class TrainerLoop:
         elif name == "activation":
             self.engine.set_activation(payload)
             self._emit(force=not self.running)
-        elif name == "epochs":
-            self.target_epochs = int(payload)
-        elif name == "speed":
-            self.max_steps_per_second = payload
-            self._reset_rate()
+        elif name == "epochs":  # the panel's Epochs, changed live
+            self.target_epochs = self.run_epochs = int(payload)
+
+    def _load(self, setup, generation: int, resume=None, target_epochs: int | None = None) -> None:
+        """A fresh engine for a run set-up (a reset), or, with `resume`, one that continues from a
+        snapshot. The set-up carries its data, so nothing is read from disk here."""
+        from regviz.gui import session
+
+        self.engine, self.setup, self.generation = None, None, generation
+        self.running, self.pending_steps, self.records = False, 0, []
+        engine = session.engine_for(setup)
+        if resume is not None:
+            engine.restore(resume)
+        self.engine, self.setup = engine, setup
+        self.run_epochs = setup.config.training.epochs  # how many a Start after the end adds
+        self.target_epochs = target_epochs or self.run_epochs
+        self.steps_per_second = 0.0
+        self._emit(force=True)
+        self.send("state", (self.generation, "paused"))
 
     # ---------------------------------------------------------------- training
     def _train_chunk(self) -> None:
@@ -131,9 +178,9 @@ class TrainerLoop:
             self._finish("finished")
             return
         was_diverged = engine.diverged
-        started = time.perf_counter()
+        started = self.clock()
         record = engine.step(count)
-        elapsed = time.perf_counter() - started
+        elapsed = self.clock() - started
         self.records.append(record)
         self.pending_steps = max(0, self.pending_steps - count)
         self._update_rate(count, elapsed)
@@ -143,7 +190,7 @@ class TrainerLoop:
                 self._finish("all-diverged", newly)
                 return
             self._emit(force=True)
-            self.send("diverged", newly)
+            self.send("diverged", (self.generation, newly))
         if self.running and engine.step_count >= self.target_epochs * engine.steps_per_epoch:
             self._finish("finished")
         elif self.pending_steps == 0 and not self.running:
@@ -154,8 +201,8 @@ class TrainerLoop:
         self.running, self.pending_steps = False, 0
         self._emit(force=True, finished=True)
         if diverged:
-            self.send("diverged", diverged)
-        self.send("state", state)
+            self.send("diverged", (self.generation, diverged))
+        self.send("state", (self.generation, state))
 
     def _chunk_size(self) -> int:
         if self.max_steps_per_second:  # slow motion: a few steps per frame
@@ -164,24 +211,26 @@ class TrainerLoop:
         return int(min(MAX_CHUNK, max(1, rate * CHUNK_SECONDS)))
 
     def _throttle(self, count: int, elapsed: float) -> None:
+        """In slow motion, wait until `count` steps have taken their share of a second. Commands
+        are answered meanwhile; acknowledgements and live adjustments do not end the wait."""
         if not self.max_steps_per_second:
             return
-        deadline = time.perf_counter() + count / self.max_steps_per_second - elapsed
-        # Wait in short slices, still answering commands, so pause and quit stay quick.
-        while not self._quit and time.perf_counter() < deadline:
-            command = self._next(min(0.01, max(0.0, deadline - time.perf_counter())))
+        deadline = self.clock() + count / self.max_steps_per_second - elapsed
+        while not self._quit and self.engine is not None and self.clock() < deadline:
+            command = self._next(min(0.01, max(0.0, deadline - self.clock())))
             if command is not None:
-                self._apply(*command)
-                return
-            if time.perf_counter() - self.last_emit >= self.frame_interval:
+                self._guarded(lambda: self._apply(*command))
+                if command[0] not in ADJUSTMENTS:
+                    return
+            if self.engine is not None and self.clock() - self.last_emit >= self.frame_interval:
                 self._emit()
 
     def _reset_rate(self) -> None:
-        self._rate_steps, self._rate_since = 0, time.perf_counter()
+        self._rate_steps, self._rate_since = 0, self.clock()
 
     def _update_rate(self, count: int, elapsed: float) -> None:
         self._rate_steps += count
-        window = time.perf_counter() - self._rate_since
+        window = self.clock() - self._rate_since
         if window >= 0.5:
             self.steps_per_second = self._rate_steps / window
             self._reset_rate()
@@ -190,25 +239,30 @@ class TrainerLoop:
 
     # ---------------------------------------------------------------- frames
     def _emit(self, force: bool = False, finished: bool = False) -> None:
-        """Send everything since the last frame; unless forced, only once the GUI took the last."""
+        """Send everything since the last frame, once the GUI took the last one: a forced frame
+        waits for that acknowledgement (answering quit meanwhile), an unforced one is skipped and
+        its steps go into the next frame. Never more than one frame is in flight."""
         if self.in_flight:
             if not force:
-                return  # the GUI is busy: keep accumulating, nothing is lost
-            self._wait_for_ack(FORCED_FRAME_WAIT)
+                return
+            self._wait_for_ack()
+            if self.in_flight or self.engine is None:
+                return  # quitting, or the engine was replaced meanwhile
         from regviz.gui.session import make_frame
 
-        frame = make_frame(self.engine, self.setup, self.generation, self.records, self.steps_per_second, finished)
+        self.sent += 1
+        frame = make_frame(self.engine, self.setup, self.generation, self.records, self.steps_per_second, finished,
+                           self.target_epochs, self.sent)
         self.records = []
-        self.last_emit = time.perf_counter()
+        self.last_emit = self.clock()
         self.in_flight = True
         self.send("frame", frame)
 
-    def _wait_for_ack(self, timeout: float) -> None:
-        deadline = time.perf_counter() + timeout
-        while self.in_flight and not self._quit and time.perf_counter() < deadline:
-            command = self.receive(max(0.0, deadline - time.perf_counter()))
+    def _wait_for_ack(self) -> None:
+        while self.in_flight and not self._quit:
+            command = self.receive(0.05)
             if command is None:
-                return
+                continue
             if command[0] in ("ack", "quit"):
                 self._apply(*command)
             else:
@@ -222,11 +276,11 @@ def process_main(commands, events, frame_interval: float = 1 / 60) -> None:
     torch.set_num_threads(1)  # one core for the trainer, the other for the GUI
 
     def receive(timeout: float):
-        if commands.poll(timeout):
-            try:
+        try:
+            if commands.poll(timeout):
                 return commands.recv()
-            except EOFError:  # the GUI process is gone
-                return ("quit", None)
+        except (EOFError, OSError):  # the GUI process is gone
+            return ("quit", None)
         return None
 
     def send(kind: str, payload: Any) -> None:

@@ -3,11 +3,15 @@
 The engine itself runs in a child process (see trainer_loop.py for why); this thread only waits on
 the process's event pipe and re-emits what arrives as Qt signals, so it never touches a widget and
 never holds the GIL for long. Commands go to the process through a second pipe.
+
+If the process dies (killed, crashed), the thread says why once, through sigDied, and ends; the
+controller then starts a new worker. A worker is never restarted.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 import weakref
 from typing import Any, Sequence
@@ -15,8 +19,8 @@ from typing import Any, Sequence
 from PySide6 import QtCore
 
 from regviz.core.activations import Activation
-from regviz.core.config import ExperimentConfig
-from regviz.core.engine import MemberSpec
+from regviz.core.engine import MemberSpec, Snapshot
+from regviz.gui.session import RunSetup
 from regviz.gui.trainer_loop import process_main
 
 # Every worker ever made, so tests can check that none is left running.
@@ -25,11 +29,27 @@ LIVE_WORKERS: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()
 _SPAWN = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
 
 
+def death_reason(exitcode: int | None) -> str:
+    """How a process ended, in words: 'was killed (SIGKILL)', 'exited with status 3'."""
+    if exitcode is None:
+        return "stopped answering"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"was killed ({name})"
+    if exitcode == 0:
+        return "ended unexpectedly"
+    return f"exited with status {exitcode}"
+
+
 class TrainingWorker(QtCore.QThread):
     sigFrame = QtCore.Signal(object)  # TrainingFrame
-    sigDiverged = QtCore.Signal(object)  # tuple of member indices that just diverged
-    sigStateChanged = QtCore.Signal(str)  # "running", "paused", "finished", "all-diverged"
-    sigError = QtCore.Signal(str)
+    sigDiverged = QtCore.Signal(object)  # (generation, member indices that just diverged)
+    sigStateChanged = QtCore.Signal(object)  # (generation, "running" | "paused" | "finished" | ...)
+    sigError = QtCore.Signal(object)  # (generation, text): training failed, the process lives on
+    sigDied = QtCore.Signal(str)  # the process is gone: why, in words
 
     def __init__(self, frame_interval: float = 1 / 60, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -43,7 +63,13 @@ class TrainingWorker(QtCore.QThread):
         self._child_ends = (commands_out, events_in)
         self._send_lock = threading.Lock()
         self._stopping = False
+        self.died = False  # set (in the relay thread) once the process is gone unasked
         LIVE_WORKERS.add(self)
+
+    @property
+    def alive(self) -> bool:
+        """The process runs and the relay thread listens: commands will be obeyed."""
+        return not self.died and not self._stopping and self._process.is_alive()
 
     # ---------------------------------------------------------------- GUI-thread API
     def start(self) -> None:  # noqa: D401 - starts the process, then the relay thread
@@ -52,9 +78,11 @@ class TrainingWorker(QtCore.QThread):
             end.close()
         super().start()
 
-    def load(self, config: ExperimentConfig, members: Sequence[MemberSpec], generation: int) -> None:
-        """A reset: the process builds a fresh engine for this config and these models."""
-        self._send("load", (config, tuple(members), generation))
+    def load(self, setup: RunSetup, generation: int, resume: Snapshot | None = None,
+             target_epochs: int | None = None) -> None:
+        """A reset: the process builds a fresh engine for this set-up (its config, models and data),
+        continuing from `resume` when given."""
+        self._send("load", (setup, generation, resume, target_epochs))
 
     def start_training(self) -> None:
         self._send("start")
@@ -77,9 +105,9 @@ class TrainingWorker(QtCore.QThread):
     def set_speed(self, max_steps_per_second: float | None) -> None:
         self._send("speed", max_steps_per_second)
 
-    def acknowledge(self) -> None:
-        """The GUI has consumed the last frame: the next may be sent."""
-        self._send("ack")
+    def acknowledge(self, sequence: int) -> None:
+        """The GUI has consumed frame number `sequence`: the next may be sent."""
+        self._send("ack", sequence)
 
     def stop(self, timeout_ms: int = 3000) -> bool:
         """Ask the process to end and wait for it and the relay thread; never QThread.terminate()."""
@@ -93,15 +121,14 @@ class TrainingWorker(QtCore.QThread):
                 self._process.join(1.0)
         return self.wait(timeout_ms)
 
-    def _send(self, name: str, payload: Any = None) -> None:
+    def _send(self, name: str, payload: Any = None) -> bool:
+        """False when the process is gone (the relay thread reports that, once)."""
         with self._send_lock:
             try:
                 self._commands.send((name, payload))
-            except (BrokenPipeError, OSError):
-                if not self._stopping:
-                    self.sigError.emit(
-                        "the trainer process has ended; restart regviz (keep your settings: File > Save config)"
-                    )
+            except (BrokenPipeError, OSError, ValueError):
+                return False
+        return True
 
     # ---------------------------------------------------------------- relay thread
     def run(self) -> None:
@@ -110,13 +137,14 @@ class TrainingWorker(QtCore.QThread):
         while not self.isInterruptionRequested():
             try:
                 if not self._events.poll(0.05):
-                    if not self._process.is_alive() and not self._stopping:
-                        self.sigError.emit(f"the trainer process stopped (exit code {self._process.exitcode})")
-                        return
+                    if not self._process.is_alive():
+                        break
                     continue
                 kind, payload = self._events.recv()
-            except (EOFError, OSError):
-                if not self._stopping:
-                    self.sigError.emit("the trainer process stopped unexpectedly")
-                return
+            except (EOFError, OSError):  # the process closed its end: it is ending
+                self._process.join(2.0)
+                break
             emitters[kind].emit(payload)
+        if not self._stopping and not self.isInterruptionRequested():
+            self.died = True
+            self.sigDied.emit(death_reason(self._process.exitcode))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +15,16 @@ from regviz import cli
 from regviz.core.config import ExperimentConfig
 from regviz.core.presets import load_preset
 
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED_PRESETS = sorted(p.stem for p in (REPO / "resources" / "presets").glob("*.json"))
+
 CLI_ERROR_CASES = [
     "negative_lambda", "unknown_method", "bad_layers", "missing_data", "bad_csv", "json_missing_folder",
     "bad_lambdas", "unknown_preset", "bad_config",
+    "empty_layers", "empty_data", "empty_preset", "empty_json", "empty_config", "empty_methods", "empty_lambdas",
+    "empty_out", "preset_path", "steps_zero", "steps_too_many", "json_dev_null", "fifo_config", "folder_config",
+    "big_config", "huge_int_config", "deep_config", "params_list_config", "params_self_config",
+    "version_float_config", "long_value_config", "gui_missing_csv", "gui_no_display",
 ]
 
 RUN_KEYS = {
@@ -152,6 +160,8 @@ def test_help(cli_runs):
     assert run.stdout.startswith("usage: regviz")
     for command in ("experiment", "prune", "sweep"):
         assert command in run.stdout
+    for name in SHIPPED_PRESETS:
+        assert name in run.stdout
     assert run.stderr == ""
 
 
@@ -171,20 +181,45 @@ EXPECTED_FRAGMENT = {
     "bad_lambdas": "--lambdas",
     "unknown_preset": "no-such-preset",
     "bad_config": "valid JSON",
+    "empty_layers": "--layers",
+    "empty_data": "--data",
+    "empty_preset": "--preset",
+    "empty_json": "--json",
+    "empty_config": "--config",
+    "empty_methods": "--methods",
+    "empty_lambdas": "--lambdas",
+    "empty_out": "--out",
+    "preset_path": "seed-exact-zeros",  # the message lists the names
+    "steps_zero": "--steps",
+    "steps_too_many": "1,000,000",
+    "json_dev_null": "/dev/null",
+    "fifo_config": "FIFO",
+    "folder_config": "folder",
+    "big_config": "1 MiB",
+    "huge_int_config": "training.epochs",
+    "deep_config": "nest",
+    "params_list_config": "model.activation_params",
+    "params_self_config": "model.activation_params.self",
+    "version_float_config": "schema_version",
+    "long_value_config": "model.activation",
+    "gui_missing_csv": "no-such-data.csv",
+    "gui_no_display": "regviz screenshot",
 }
 
 
 @pytest.mark.parametrize("name", CLI_ERROR_CASES)
 def test_bad_input_exits_2_with_one_line(cli_runs, name):
     run = cli_runs[name]
-    assert run.returncode == 2, f"{run.argv}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr}"
+    assert run.returncode == 2, f"{run.argv}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr[:2000]}"
     lines = run.stderr.splitlines()
-    assert len(lines) == 1, run.stderr
+    assert len(lines) == 1, run.stderr[:2000]
     assert lines[0].startswith("regviz: error: ")
-    assert EXPECTED_FRAGMENT[name] in lines[0]
+    assert EXPECTED_FRAGMENT[name] in lines[0], lines[0]
+    assert len(lines[0]) < 300, lines[0]  # a bad value is quoted shortened, never whole
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
     assert run.stdout == ""
-    assert not run.json_path.exists()
+    if run.json_path is not None:
+        assert not run.json_path.exists()
     assert list(run.folder.iterdir()) == []  # no output file, no temporary file, no folder
 
 

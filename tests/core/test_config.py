@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import threading
 
 import pytest
 
@@ -223,3 +226,180 @@ def test_unknown_preset():
         load_preset("no-such-preset")
     assert info.value.field_name == "preset"
     assert "seed" in str(info.value)
+
+
+# ---------------------------------------------------------------- holes found by the property tests
+@pytest.mark.parametrize("version", [1.0, True, "1", 10**400, [1], {"v": 1}])
+def test_schema_version_is_the_int_1_only(seed_cfg, version):
+    raw = seed_cfg.to_dict()
+    raw["schema_version"] = version
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.from_dict(raw)
+    assert info.value.field_name == "schema_version"
+    with pytest.raises(ConfigError):
+        dataclasses.replace(seed_cfg, schema_version=version).validate()
+
+
+@pytest.mark.parametrize(
+    "dotted",
+    ["data.x_min", "data.x_max", "data.slope", "data.intercept", "data.noise_scale", "data.outlier_shift",
+     "data.n_samples", "data.seed", "data.test_fraction", "training.learning_rate", "training.huber_delta",
+     "training.epochs", "training.batch_size", "training.seed", "regularization.lam", "regularization.rho"],
+)
+@pytest.mark.parametrize("value", [10**400, -(10**400), 2**1024])
+def test_numbers_too_large_for_a_float_are_config_errors(seed_cfg, dotted, value):
+    with pytest.raises(ConfigError) as info:
+        seed_cfg.replace(**{dotted: value}).validate()
+    assert info.value.field_name == dotted
+    assert info.value.value == value  # kept as given
+    assert len(str(info.value)) < 250 and "digits" in str(info.value)
+
+
+def test_huge_json_numbers_are_config_errors():
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.from_json('{"data": {"slope": 1' + "0" * 400 + "}}")
+    assert info.value.field_name == "data.slope"
+    with pytest.raises(ConfigError) as info:  # beyond Python's 4300-digit int parsing limit
+        ExperimentConfig.from_json('{"data": {"slope": 1' + "0" * 5000 + "}}")
+    assert "valid JSON" in str(info.value)
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deep_nesting_is_a_config_error(depth):
+    for text in ("[" * depth + "]" * depth, '{"model": {"activation_params": ' + "[" * depth + "]" * depth + "}}"):
+        with pytest.raises(ConfigError) as info:
+            ExperimentConfig.from_json(text)
+        assert len(str(info.value)) < 200
+
+
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ([0.1], "model.activation_params"),
+        ("slope=0.1", "model.activation_params"),
+        (None, "model.activation_params"),
+        ({"self": 0.1}, "model.activation_params.self"),
+        ({1: 0.1}, "model.activation_params"),
+        ({"slope": 10**400}, "model.activation_params.slope"),
+        ({"slope": float("nan")}, "model.activation_params.slope"),
+        ({"slope": True}, "model.activation_params.slope"),
+        ({"slope": [0.1]}, "model.activation_params.slope"),
+        ({"slope": 2.0}, "model.activation_params.slope"),
+        ({"alpha": 1.0}, "model.activation_params.alpha"),
+    ],
+)
+def test_activation_params_must_be_known_numbers(seed_cfg, params, field):
+    cfg = seed_cfg.replace(**{"model.activation": "leaky_relu", "model.activation_params": params})
+    with pytest.raises(ConfigError) as info:
+        cfg.validate()
+    assert info.value.field_name == field
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("layers", [(10, True), (10, 10.0), (10.5,), (False,), (10, "10"), (10, None)])
+def test_hidden_layer_widths_are_ints_not_bools_or_floats(seed_cfg, layers):
+    with pytest.raises(ConfigError) as info:
+        seed_cfg.replace(**{"model.hidden_layers": layers}).validate()
+    assert info.value.field_name == "model.hidden_layers"
+
+
+@pytest.mark.parametrize("path", ["", "a\0b"])
+def test_csv_path_must_be_a_real_name(seed_cfg, path):
+    with pytest.raises(ConfigError) as info:
+        seed_cfg.replace(**{"data.csv_path": path}).validate()
+    assert info.value.field_name == "data.csv_path"
+
+
+@pytest.mark.parametrize(
+    "dotted, low, high",
+    [("data.x_min", -1e6, 1e6), ("data.slope", -1e6, 1e6), ("data.intercept", -1e6, 1e6),
+     ("data.noise_scale", 0.0, 1e6), ("data.outlier_shift", -1e6, 1e6)],
+)
+def test_data_fields_are_bounded_so_the_data_is_finite(seed_cfg, dotted, low, high):
+    for inside in (low, high):
+        cfg = seed_cfg.replace(**{dotted: inside, "data.x_max": 1e6})
+        if dotted == "data.x_min" and inside == high:
+            continue
+        cfg.validate()
+    for outside in (low - 1e6 if low else -1e-9, high * 1.000001, 1e300):
+        with pytest.raises(ConfigError) as info:
+            seed_cfg.replace(**{dotted: outside}).validate()
+        assert info.value.field_name == dotted
+    with pytest.raises(ConfigError):
+        seed_cfg.replace(**{"data.x_max": 1e6 + 1}).validate()
+
+
+def test_error_messages_quote_a_bad_value_shortened():
+    giant = "x" * 10_000_000
+    err = ConfigError("model.activation", giant, "one of linear, relu")
+    assert err.value is giant  # the value itself is kept
+    message = str(err)
+    assert len(message) < 200 and "..." in message and "\n" not in message
+    assert message.startswith("model.activation: got 'xxx") and message.endswith("expected one of linear, relu")
+    nested = [[list(range(1000))] * 1000]
+    assert len(str(ConfigError("f", nested, "x"))) < 200
+    assert len(str(ConfigError("f", 10**100_000, "x"))) < 200  # repr() would refuse this int
+    assert "\n" not in str(ConfigError("a\nb", "c\nd", "e"))
+
+
+def test_a_huge_config_text_gives_a_short_error():
+    text = '{"model": {"activation": "' + "y" * 5_000_000 + '"}}'
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.from_json(text)
+    assert len(str(info.value)) < 250
+
+
+def test_unknown_names_of_any_length_are_shortened():
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.from_dict({"data": {"k" * 100_000: 1}})
+    assert len(str(info.value)) < 300 and info.value.field_name == "data." + "k" * 100_000
+    with pytest.raises(ConfigError):
+        ExperimentConfig.from_dict({"data": {1: 2}})  # non-string keys (only possible from Python)
+    with pytest.raises(ConfigError):
+        ExperimentConfig.from_dict({("t",): 1, 2: 3})
+
+
+# ---------------------------------------------------------------- config files
+def test_config_file_limit_is_one_mib(tmp_path):
+    head, tail = '{"training": {"epochs": 3}', "}"
+    path = tmp_path / "limit.json"
+    path.write_text(head + " " * (2**20 - len(head) - len(tail)) + tail, encoding="utf-8")
+    assert path.stat().st_size == 2**20  # exactly 1 MiB: accepted
+    assert ExperimentConfig.load(path).training.epochs == 3
+    path.write_text(head + " " * (2**20 + 1 - len(head) - len(tail)) + tail, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.load(path)
+    assert "1 MiB" in str(info.value) and len(str(info.value)) < 250
+
+
+def test_fifo_and_device_configs_are_refused_at_once(tmp_path):
+    fifo = tmp_path / "cfg.json"
+    os.mkfifo(fifo)
+    result = {}
+
+    def load():
+        try:
+            ExperimentConfig.load(fifo)
+        except ConfigError as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "reading a FIFO blocked"
+    assert "FIFO" in str(result["error"])
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.load("/dev/null")
+    assert "device" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        ExperimentConfig.load(tmp_path)
+    assert "folder" in str(info.value)
+
+
+def test_presets_are_names_not_paths():
+    with pytest.raises(ConfigError):
+        load_preset("../presets/seed")
+    with pytest.raises(ConfigError):
+        load_preset("seed.json")
+    with pytest.raises(ConfigError):
+        load_preset(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
@@ -246,3 +247,75 @@ def test_dataset_is_frozen():
     ds = make_dataset(DataConfig())
     with pytest.raises(dataclasses.FrozenInstanceError):
         ds.source = "x"
+
+
+# ---------------------------------------------------------------- negative outlier shift
+@pytest.mark.parametrize("mode", ["shared", "each"])
+def test_negative_shift_puts_outliers_below_the_line(mode):
+    """Oracle: the same recipe without outliers gives the same noise (shifts are drawn after it), so
+    the difference is the shift; a shift of -s is the shift of +s negated, draw for draw."""
+    base = make_dataset(DataConfig(outliers=0))
+    up = make_dataset(DataConfig(outlier_shift=10.0, outlier_shift_mode=mode))
+    down = make_dataset(DataConfig(outlier_shift=-10.0, outlier_shift_mode=mode))
+    np.testing.assert_array_equal(down.outlier_train, up.outlier_train)
+    shift_up = (up.y_train - base.y_train)[up.outlier_train]
+    shift_down = (down.y_train - base.y_train)[down.outlier_train]
+    assert len(shift_down) == 10
+    assert (shift_down <= 0).all() and (shift_down > -10).all()
+    np.testing.assert_allclose(shift_down, -shift_up, rtol=0, atol=1e-12)
+    assert np.all((down.y_train - base.y_train)[~down.outlier_train] == 0)
+    if mode == "shared":
+        assert np.ptp(shift_down) < 1e-12
+    else:
+        assert len(np.unique(np.round(shift_down, 12))) == 10
+
+
+def test_extreme_recipes_give_finite_data():
+    big = 1e6
+    for cfg in (
+        DataConfig(x_min=-big, x_max=big, slope=big, intercept=big, noise="gaussian", noise_scale=big,
+                   outlier_shift=-big, outlier_shift_mode="each"),
+        DataConfig(x_min=-big, x_max=big, slope=-big, intercept=-big, noise="uniform", noise_scale=big,
+                   outlier_shift=big, n_samples=100_000, outliers=100_000),
+    ):
+        ds = make_dataset(cfg)
+        for array in (ds.x_train, ds.y_train, ds.x_test, ds.y_test):
+            assert np.isfinite(array).all()
+
+
+# ---------------------------------------------------------------- files that are not regular files
+def test_fifo_csv_is_refused_without_blocking(tmp_path):
+    import threading
+
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+    result = {}
+
+    def load():
+        try:
+            load_csv(fifo)
+        except DataError as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "reading a FIFO blocked"
+    assert "FIFO" in str(result["error"])
+
+
+def test_device_csv_is_refused():
+    _expect_error("/dev/null", "device")
+
+
+def test_a_long_bad_cell_is_quoted_shortened(tmp_path):
+    cell = "z" * 100_000
+    message = _expect_error(_write(tmp_path, "x,y\n1,2\n2," + cell + "\n3,4\n4,5\n"), "line 3", "not a number")
+    assert len(message) < 250 and "..." in message
+
+
+def test_a_long_path_is_shortened_but_keeps_the_file_name(tmp_path):
+    folder = tmp_path / ("f" * 150)
+    message = _expect_error(folder / "missing.csv", "missing.csv", "no such file")
+    assert len(message) < 150
+

@@ -74,7 +74,7 @@ def test_start_pause_step_reset(qtbot, window):
     assert start.text() == "Pause"
     qtbot.waitUntil(lambda: state(window).step > 200, timeout=60000)
     with qtbot.waitSignal(window.controller.worker.sigStateChanged, timeout=30000,
-                          check_params_cb=lambda s: s == "paused"):
+                          check_params_cb=lambda p: p[1] == "paused"):
         qtbot.mouseClick(start, QtCore.Qt.MouseButton.LeftButton)
     assert start.text() == "Start"
     # after pausing, a Step moves exactly one step
