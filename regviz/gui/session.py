@@ -16,10 +16,14 @@ from regviz.core.activations import Activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.data import Dataset
 from regviz.core.engine import EpochRecord, MemberSpec, Snapshot
+from regviz.gui.history import GrowableRows, History  # noqa: F401 (GrowableRows: re-exported)
 
 METHOD_COLORS = {"l1": "#e8710a", "l2": "#1a73e8", "none": "#7f7f7f", "elasticnet": "#188038"}
 METHOD_LABELS = {"l1": "L1", "l2": "L2", "none": "none", "elasticnet": "elastic net"}
 FIT_GRID_POINTS = 200
+STEP_TERMS = ("data", "penalty", "total")
+EPOCH_TERMS = ("test_error", "train_loss")
+STEP_HISTORY_ROWS = 16384  # about 5 MB with four models; older steps are merged (history.py)
 
 
 @dataclass(frozen=True)
@@ -68,30 +72,6 @@ class TrainingFrame:
     sequence: int = 0  # the trainer's frame number; the GUI acknowledges each by it
 
 
-class GrowableRows:
-    """A 2-D array that grows by rows with amortised doubling; `view` is the filled part."""
-
-    def __init__(self, width: int):
-        self.data = np.empty((256, width))
-        self.n = 0
-
-    def extend(self, rows: np.ndarray) -> None:
-        need = self.n + len(rows)
-        if need > len(self.data):
-            bigger = np.empty((max(need, 2 * len(self.data)), self.data.shape[1]))
-            bigger[: self.n] = self.data[: self.n]
-            self.data = bigger
-        self.data[self.n : need] = rows
-        self.n = need
-
-    def clear(self) -> None:
-        self.n = 0
-
-    @property
-    def view(self) -> np.ndarray:
-        return self.data[: self.n]
-
-
 @dataclass
 class LiveState:
     setup: RunSetup
@@ -103,32 +83,26 @@ class LiveState:
     steps_per_second: float = 0.0
     finished: bool = False
     target_epochs: int = 0
-    _steps: GrowableRows = field(init=False)
-    _data: GrowableRows = field(init=False)
-    _penalty: GrowableRows = field(init=False)
-    _epoch_steps: GrowableRows = field(init=False)
-    _test_error: GrowableRows = field(init=False)
-    _train_loss: GrowableRows = field(init=False)
+    step_capacity: int = STEP_HISTORY_ROWS
+    history: History = field(init=False)  # per step: data, penalty, total
+    epoch_history: History = field(init=False)  # per epoch: test_error, train_loss
 
     def __post_init__(self) -> None:
         k = self.setup.size
         self.members = self.setup.members
         self.target_epochs = self.setup.config.training.epochs
-        self._steps = GrowableRows(1)
-        self._data, self._penalty = GrowableRows(k), GrowableRows(k)
-        self._epoch_steps = GrowableRows(1)
-        self._test_error, self._train_loss = GrowableRows(k), GrowableRows(k)
+        self.history = History(k, STEP_TERMS, self.step_capacity)
+        self.epoch_history = History(k, EPOCH_TERMS, max(4, self.step_capacity // 4))
 
     def apply(self, frame: TrainingFrame) -> None:
         n = len(frame.data_loss)
         if n:
-            self._steps.extend(np.arange(frame.first_step, frame.first_step + n, dtype=float)[:, None])
-            self._data.extend(frame.data_loss)
-            self._penalty.extend(frame.penalty)
-        for epoch in frame.epochs:
-            self._epoch_steps.extend(np.array([[epoch.step]], dtype=float))
-            self._test_error.extend(epoch.test_error[None, :])
-            self._train_loss.extend(epoch.train_loss[None, :])
+            self.history.extend(np.arange(frame.first_step, frame.first_step + n, dtype=float),
+                                data=frame.data_loss, penalty=frame.penalty, total=frame.data_loss + frame.penalty)
+        if frame.epochs:
+            self.epoch_history.extend(np.array([e.step for e in frame.epochs], dtype=float),
+                                      test_error=np.array([e.test_error for e in frame.epochs]),
+                                      train_loss=np.array([e.train_loss for e in frame.epochs]))
         self.snapshot = frame.snapshot
         self.prediction = frame.prediction
         self.pre_activations = frame.pre_activations
@@ -138,35 +112,35 @@ class LiveState:
         self.target_epochs = frame.target_epochs or self.target_epochs
         self.version += 1
 
-    # histories: per step
+    # histories: per step (older rows are means over several steps, see history.py)
     @property
     def steps(self) -> np.ndarray:
-        return self._steps.view[:, 0]
+        return self.history.x
 
     @property
     def data_loss(self) -> np.ndarray:
-        return self._data.view
+        return self.history.mean("data")
 
     @property
     def penalty(self) -> np.ndarray:
-        return self._penalty.view
+        return self.history.mean("penalty")
 
     @property
     def total_loss(self) -> np.ndarray:
-        return self._data.view + self._penalty.view
+        return self.history.mean("total")
 
     # histories: per epoch
     @property
     def epoch_steps(self) -> np.ndarray:
-        return self._epoch_steps.view[:, 0]
+        return self.epoch_history.x
 
     @property
     def test_error(self) -> np.ndarray:
-        return self._test_error.view
+        return self.epoch_history.mean("test_error")
 
     @property
     def train_loss(self) -> np.ndarray:
-        return self._train_loss.view
+        return self.epoch_history.mean("train_loss")
 
     @property
     def step(self) -> int:

@@ -17,10 +17,8 @@ from regviz.core.engine import EpochRecord
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
 from regviz.gui.session import METHOD_COLORS, LiveState, build_run, make_frame, member_label, smooth
-from regviz.gui.views.loss_view import (
-    ENVELOPE_BUCKETS, LOG_FLOOR, LossView, _IncrementalEnvelope, _IncrementalSmooth, nice_ceil, peak_envelope,
-    smoothing_window,
-)
+from regviz.gui.plotmath import ENVELOPE_BUCKETS, smoothing_window
+from regviz.gui.views.loss_view import LOG_FLOOR, LossView
 
 
 def _run(methods=("l1", "l2"), steps=200):
@@ -42,9 +40,10 @@ def _synthetic_history(engine, setup, steps: int, seed: int = 0) -> LiveState:
         EpochRecord(s // per_epoch, s, np.abs(rng.normal(20.0, 5.0, k)), np.ones(k))
         for s in range(per_epoch, steps + 1, per_epoch)
     )
+    penalty = np.abs(rng.normal(1.0, 0.1, (steps, k)))
     state = LiveState(setup)
-    state.apply(dataclasses.replace(frame, first_step=1, data_loss=data,
-                                    penalty=np.abs(rng.normal(1.0, 0.1, (steps, k))), epochs=epochs))
+    state.apply(dataclasses.replace(frame, first_step=1, data_loss=data, penalty=penalty, epochs=epochs))
+    state.raw = {"data": data, "total": data + penalty}  # what was fed in, before any merging
     return state
 
 
@@ -138,14 +137,6 @@ def test_smoothing_changes_the_plotted_data_and_redraws_when_paused(view, run):
     np.testing.assert_allclose(total, smooth(state.total_loss, window)[:, 1])
 
 
-def test_incremental_smoothing_equals_session_smooth():
-    rng = np.random.default_rng(1)
-    values = rng.normal(size=(1000, 3))
-    smoother = _IncrementalSmooth(40, 3)
-    for n in (1, 5, 39, 40, 41, 300, 301, 1000):
-        np.testing.assert_allclose(smoother(values[:n]), smooth(values[:n], 40), atol=1e-12)
-
-
 def test_log_scale_sets_a_log_axis_and_copes_with_zeros(view):
     _, setup, state = _run(("l1", "none"))
     assert np.all(state.penalty[:, 1] == 0)  # no regulariser: a penalty of exactly 0
@@ -204,32 +195,6 @@ def test_a_diverged_model_is_marked(view, run):
         assert np.nanmax(drawn) <= y1 + 20 * (y1 - y0)
 
 
-def test_peak_envelope_and_its_incremental_version():
-    rng = np.random.default_rng(2)
-    values = rng.normal(size=(10_000, 2))
-    env = peak_envelope(values, 7)
-    assert env.shape == (2 * -(-10_000 // 7), 2)
-    np.testing.assert_array_equal(env[0], values[:7].max(axis=0))
-    np.testing.assert_array_equal(env[1], values[:7].min(axis=0))
-    np.testing.assert_array_equal(env[-1], values[-(10_000 % 7):].min(axis=0))
-    # grown in uneven chunks (merging as it goes) it equals the envelope computed in one go
-    grown = _IncrementalEnvelope(2, max_buckets=64)
-    for n in (50, 64, 65, 300, 301, 2000, 4097, 10_000):
-        index, got = grown(n, lambda a, b: values[a:b])
-    fresh_index, fresh = _IncrementalEnvelope(2, max_buckets=64)(10_000, lambda a, b: values[a:b])
-    np.testing.assert_array_equal(index, fresh_index)
-    np.testing.assert_array_equal(got, fresh)
-    assert 32 <= len(index) <= 65
-    assert got.max() == values.max() and got.min() == values.min()
-    short_index, short = _IncrementalEnvelope(2, max_buckets=64)(40, lambda a, b: values[a:b])
-    assert short_index is None
-    np.testing.assert_array_equal(short, values[:40])
-
-
-def test_nice_ceil():
-    assert [nice_ceil(v) for v in (0.7, 1.0, 1.1, 2300, 2500.1, 125_000)] == [0.8, 1.0, 1.2, 2500, 3000, 150_000]
-
-
 def test_100k_step_history_renders_bounded_and_keeps_spikes(view, run):
     engine, setup, _ = run
     state = _synthetic_history(engine, setup, 100_000)
@@ -239,9 +204,11 @@ def test_100k_step_history_renders_bounded_and_keeps_spikes(view, run):
     x, y = view.curves["data"][0].getData()
     assert len(x) <= 2 * ENVELOPE_BUCKETS + 2
     assert x[0] >= 1 and x[-1] <= 100_000
-    assert y.max() == 500.0 and y.min() == state.data_loss[:, 0].min()  # the peak envelope keeps extremes
+    assert state.history.n <= 16384 < 100_000  # older steps were merged...
+    raw = state.raw
+    assert y.max() == 500.0 and y.min() == raw["data"][:, 0].min()  # ...and the envelope keeps the extremes
     _, y_total = view.curves["total"][1].getData()
-    assert y_total.max() == state.total_loss[:, 1].max()
+    assert y_total.max() == raw["total"][:, 1].max() and y_total.min() == raw["total"][:, 1].min()
     # the x axis follows the data with headroom; the test error has no markers at 2,500 epochs
     x0, x1 = view.loss_plot.vb.viewRange()[0]
     assert x0 == 0 and 100_000 < x1 <= 150_000
@@ -256,7 +223,7 @@ def test_100k_step_history_renders_bounded_and_keeps_spikes(view, run):
     x, y = view.curves["total"][0].getData()
     assert len(x) <= 2 * ENVELOPE_BUCKETS + 2
     assert 100_075 - 128 < x[-1] <= 100_075  # the newest bucket is there (128 steps a bucket here)
-    tail = smooth(state.total_loss, 40)[int(x[-1]) - 1 :, 0]  # the newest, partial bucket
+    tail = smooth(state.total_loss, 40)[state.steps >= x[-1], 0]  # the newest, partial bucket
     np.testing.assert_allclose(y[-2:], [tail.max(), tail.min()])
 
 
@@ -268,16 +235,16 @@ def test_zoom_stops_following_and_the_auto_button_resumes(view, run):
     view.render(state)
     assert view.following
     vb = view.loss_plot.vb
-    vb.setXRange(5_000, 5_400, padding=0)
+    vb.setXRange(15_000, 15_400, padding=0)  # recent steps: kept at full resolution
     vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])  # what a mouse zoom emits
     assert not view.following
     x, y = view.curves["data"][0].getData()  # the steps in view, at full resolution
-    assert x[0] <= 5_000 <= 5_400 <= x[-1] and len(x) < 420
-    np.testing.assert_array_equal(y, state.data_loss[x.astype(int) - 1, 0])
+    assert x[0] <= 15_000 <= 15_400 <= x[-1] and len(x) < 420
+    np.testing.assert_array_equal(y, state.raw["data"][x.astype(int) - 1, 0])
     assert all(m.isVisible() for m in view.error_markers)  # ten epochs in view: markers again
     _continue(state, engine, setup, 40)
     view.render(state)
-    assert vb.viewRange()[0] == [5_000, 5_400]  # new data does not move a zoomed view
+    assert vb.viewRange()[0] == [15_000, 15_400]  # new data does not move a zoomed view
     view.loss_plot.autoBtnClicked()  # pyqtgraph's "A" button
     assert view.following
     assert vb.viewRange()[0][1] > state.steps[-1]

@@ -23,7 +23,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.engine import MemberSpec
-from regviz.gui.session import METHOD_COLORS, GrowableRows, LiveState, RunSetup, smooth
+from regviz.gui.plotmath import (ENVELOPE_BUCKETS, IncrementalEnvelope, IncrementalSmooth, clip_far, nice_ceil,
+                                 peak_envelope, smoothing_window, y_limits)
+from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import AXIS_COLOR, DIVERGED_COLOR, member_legend_text, style_plot
 
@@ -38,15 +40,10 @@ TERMS = (
 DASH_PATTERN = [5.0, 3.0]  # longer dashes than Qt's default 4-2, easier to tell from solid at 1 px
 
 LOG_FLOOR = 1e-4  # log scale: zeros (the penalty of an unregularised model) are drawn at this floor
-# At most this many buckets (2 points each) per loss curve; they double in size as the history
-# grows, so between half this and this many are drawn (~1 per pixel of a full-width plot). 1024 cost
-# a third more paint time than 512 on a raw 100k-step history.
-ENVELOPE_BUCKETS = 800
 MAX_MARKER_POINTS = 600  # test-error markers are drawn while at most this many (all models) are in view
 AXIS_WIDTH = 56  # both left axes get the same width so the shared x axis lines up
 HEADROOM = 1.25  # when the history reaches the right edge, the x range grows to ~1.25x the steps
 CLIP_HEIGHTS = 20.0  # values further than this many view heights outside the view are clipped
-NICE = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
 def term_pen(color, style, width: float = 1) -> QtGui.QPen:
@@ -56,135 +53,8 @@ def term_pen(color, style, width: float = 1) -> QtGui.QPen:
     return pen
 
 
-def y_limits(blocks, live: np.ndarray) -> tuple[float, float] | None:
-    """(min, max) of the finite values in the live, shown columns of [m, K] blocks (pairs of values
-    and a per-model shown mask); every model counts if none is live; None if nothing is finite."""
-    models = live if live.any() else np.ones_like(live)
-    low, high = np.inf, -np.inf
-    for values, shown in blocks:
-        columns = np.asarray(shown, bool) & models
-        if len(values) and columns.any():
-            chosen = values[:, columns]
-            finite = chosen[np.isfinite(chosen)]
-            if finite.size:
-                low, high = min(low, float(finite.min())), max(high, float(finite.max()))
-    return (low, high) if low <= high else None
-
-
-def clip_far(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Values beyond [low, high] clipped to it (NaN kept): Qt draws a 1e237-pixel line slowly and
-    badly. A copy only when something is out of the band."""
-    with np.errstate(invalid="ignore"):
-        if np.all((values >= low) & (values <= high) | np.isnan(values)):
-            return values
-    return np.clip(values, low, high)
-
-
 def has_penalty(member: MemberSpec) -> bool:
     return member.method != "none" and member.lam != 0
-
-
-def smoothing_window(setup: RunSetup) -> int:
-    """About one epoch of steps: n_train / batch size."""
-    batch = max(1, min(int(setup.config.training.batch_size), setup.dataset.n_train))
-    return max(1, math.ceil(setup.dataset.n_train / batch))
-
-
-def nice_ceil(value: float) -> float:
-    """The smallest 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= value."""
-    if value <= 0:
-        return 1.0
-    scale = 10.0 ** math.floor(math.log10(value))
-    return next(m * scale for m in NICE if m * scale >= value * (1 - 1e-12))
-
-
-def peak_envelope(values: np.ndarray, bucket: int) -> np.ndarray:
-    """[n, K] -> [2 * ceil(n / bucket), K]: each bucket's max then min (NaN propagates: a gap)."""
-    n, k = values.shape
-    full = (n // bucket) * bucket
-    out = np.empty((2 * -(-n // bucket), k))
-    if full:
-        blocks = values[:full].reshape(-1, bucket, k)
-        out[0 : 2 * (full // bucket) : 2] = blocks.max(axis=1)
-        out[1 : 2 * (full // bucket) : 2] = blocks.min(axis=1)
-    if full < n:
-        out[-2] = values[full:].max(axis=0)
-        out[-1] = values[full:].min(axis=0)
-    return out
-
-
-class _IncrementalSmooth:
-    """session.smooth over a growing history, recomputing only the rows added since the last call.
-
-    A trailing moving average of row i depends on rows i-window+1..i only, so rows already smoothed
-    never change; each call smooths the new rows plus window-1 rows of context.
-    """
-
-    def __init__(self, window: int, width: int):
-        self.window = window
-        self._out = GrowableRows(width)
-
-    def __call__(self, values: np.ndarray) -> np.ndarray:
-        done, n = self._out.n, len(values)
-        if n > done:
-            start = max(0, done - self.window + 1)
-            self._out.extend(smooth(values[start:n], self.window)[done - start :])
-        return self._out.view[:n]
-
-
-class _IncrementalEnvelope:
-    """The peak envelope of a growing history, kept at a power-of-two bucket size.
-
-    Complete buckets are stored; each call adds the buckets completed since the last one and
-    recomputes only the partial last bucket. When there are more than `max_buckets`, neighbours are
-    merged pairwise (max of maxes, min of mins) and the bucket size doubles, so the cost of a frame
-    does not grow with the history.
-    """
-
-    def __init__(self, width: int, max_buckets: int = ENVELOPE_BUCKETS):
-        self.max_buckets = max_buckets
-        self.bucket = 1
-        self._maxs, self._mins = GrowableRows(width), GrowableRows(width)
-        self._covered = 0  # rows summarised by complete buckets
-
-    def __call__(self, n: int, rows) -> tuple[np.ndarray | None, np.ndarray]:
-        """rows(start, stop) -> [stop - start, K]. Returns (bucket start indices, envelope), or
-        (None, raw rows) while the history is short enough to draw as it is."""
-        if self.bucket == 1 and n <= self.max_buckets:
-            return None, rows(0, n)
-        if self.bucket == 1:
-            self.bucket = 2
-        while True:
-            full = (n // self.bucket) * self.bucket
-            if full > self._covered:
-                new = peak_envelope(rows(self._covered, full), self.bucket)
-                self._maxs.extend(new[0::2])
-                self._mins.extend(new[1::2])
-                self._covered = full
-            if self._maxs.n <= self.max_buckets:
-                break
-            self._merge()
-        parts_max, parts_min = [self._maxs.view], [self._mins.view]
-        if self._covered < n:
-            tail = peak_envelope(rows(self._covered, n), n - self._covered)
-            parts_max.append(tail[0:1])
-            parts_min.append(tail[1:2])
-        maxs, mins = np.concatenate(parts_max), np.concatenate(parts_min)
-        env = np.empty((2 * len(maxs), maxs.shape[1]))
-        env[0::2], env[1::2] = maxs, mins
-        return np.arange(len(maxs)) * self.bucket, env
-
-    def _merge(self) -> None:
-        pairs = self._maxs.n // 2
-        maxs, mins = self._maxs.view, self._mins.view
-        merged_max = np.maximum(maxs[0 : 2 * pairs : 2], maxs[1 : 2 * pairs : 2])
-        merged_min = np.minimum(mins[0 : 2 * pairs : 2], mins[1 : 2 * pairs : 2])
-        self._maxs.clear()
-        self._mins.clear()
-        self._maxs.extend(merged_max)
-        self._mins.extend(merged_min)
-        self.bucket *= 2
-        self._covered = pairs * self.bucket  # an odd last bucket is recomputed at the new size
 
 
 class LossView(CanvasView):
@@ -224,6 +94,7 @@ class LossView(CanvasView):
         self._y_fresh = True  # set the y ranges afresh at the next render (else only on need)
         self._in_render = False
         self._caches: dict = {}
+        self._history_versions = (-1, -1)
 
     # ------------------------------------------------------------------ options
     @property
@@ -393,10 +264,12 @@ class LossView(CanvasView):
     def render(self, state: LiveState) -> None:
         if state.setup is not self._setup:
             self.set_setup(state.setup)
-        if state is not self._state:
-            self._caches = {}  # a new history (e.g. after a reset): nothing cached applies
+        versions = (state.history.version, state.epoch_history.version)
+        if state is not self._state or versions != self._history_versions:
+            # a new history (a reset), or older rows were merged (history.py): no cache applies
+            self._caches = {}
             self._errors_key = None
-            self._state = state
+            self._state, self._history_versions = state, versions
         self._in_render = True
         try:
             diverged = np.asarray(state.diverged, bool)
@@ -411,18 +284,26 @@ class LossView(CanvasView):
             self._in_render = False
 
     def _term_rows(self, state: LiveState, smoothed: bool):
-        """Per term, a function rows(start, stop) -> [stop - start, K] over the whole history."""
-        data, penalty = state.data_loss, state.penalty
-        if smoothed:
-            if "smooth" not in self._caches:
-                window, k = smoothing_window(self._setup), self._setup.size
-                self._caches["smooth"] = (_IncrementalSmooth(window, k), _IncrementalSmooth(window, k))
-            smooth_data, smooth_penalty = self._caches["smooth"]
-            data, penalty = smooth_data(data), smooth_penalty(penalty)
+        """Per term, a function rows(start, stop) -> (high, low), each [stop - start, K], over the
+        whole history. Raw: each row's highest and lowest value (the same for a row of one step);
+        smoothed: the moving average of the rows' means, as both."""
+        history = state.history
+        if not smoothed:
+            return {term: (lambda a, b, t=term: (history.high(t)[a:b], history.low(t)[a:b]))
+                    for term, _text, _style in TERMS}
+        if "smooth" not in self._caches:
+            window, k = smoothing_window(self._setup), self._setup.size
+            self._caches["smooth"] = (IncrementalSmooth(window, k), IncrementalSmooth(window, k))
+        smooth_data, smooth_penalty = self._caches["smooth"]
+        data, penalty = smooth_data(history.mean("data")), smooth_penalty(history.mean("penalty"))
+
+        def same(values):
+            return values, values
+
         return {
-            "total": lambda a, b: data[a:b] + penalty[a:b],
-            "data": lambda a, b: data[a:b],
-            "penalty": lambda a, b: penalty[a:b],
+            "total": lambda a, b: same(data[a:b] + penalty[a:b]),
+            "data": lambda a, b: same(data[a:b]),
+            "penalty": lambda a, b: same(penalty[a:b]),
         }
 
     def _decimated(self, cache_key, n: int, rows, xs: np.ndarray, start: int, stop: int):
@@ -431,14 +312,14 @@ class LossView(CanvasView):
         if self._follow:
             envelope = self._caches.get(cache_key)
             if envelope is None:
-                envelope = self._caches[cache_key] = _IncrementalEnvelope(self._setup.size)
+                envelope = self._caches[cache_key] = IncrementalEnvelope(self._setup.size)
             index, values = envelope(n, rows)
             return (xs if index is None else np.repeat(xs[index], 2)), values
         bucket = max(1, -(-(stop - start) // ENVELOPE_BUCKETS))
-        raw = rows(start, stop)
+        high, low = rows(start, stop)
         if bucket == 1:
-            return xs[start:stop], raw
-        return np.repeat(xs[start:stop:bucket], 2), peak_envelope(raw, bucket)
+            return xs[start:stop], high
+        return np.repeat(xs[start:stop:bucket], 2), peak_envelope(high, bucket, low)
 
     def _visible_rows(self, xs: np.ndarray) -> tuple[int, int]:
         """Indices start..stop of the sorted xs in the x range shown (one more on each side)."""
@@ -484,7 +365,10 @@ class LossView(CanvasView):
         if key == self._errors_key:
             return  # no new epoch and no zoom since the last frame
         self._errors_key = key
-        x, values = self._decimated("errors", n, lambda a, b: errors[a:b], epoch_steps, start, stop)
+        history = state.epoch_history
+        x, values = self._decimated("errors", n, lambda a, b: (history.high("test_error")[a:b],
+                                                               history.low("test_error")[a:b]),
+                                    epoch_steps, start, stop)
         shown = [c.isVisible() for c in self.error_curves]
         low, high = self._follow_y(self.error_plot, [(values, shown)], state.diverged)
         values = clip_far(values, low, high)
