@@ -39,7 +39,9 @@ class TrainerLoop:
 
     Events: ("frame", TrainingFrame), ("diverged", (generation, member indices)),
     ("state", (generation, "running" | "paused" | "finished" | "all-diverged" | "failed")),
-    ("error", (generation, text)).
+    ("error", (generation, text)): training failed, the loop waits for the next load;
+    ("fatal", text): the loop itself failed and the process ends (the worker reports it as the
+    reason the process died).
     """
 
     def __init__(self, receive: Callable[[float], tuple[str, Any] | None], send: Callable[[str, Any], None],
@@ -74,9 +76,9 @@ class TrainerLoop:
                 if self._busy() and not self._quit:
                     self._guarded(self._train_chunk)
                     if self.engine is not None and self.clock() - self.last_emit >= self.frame_interval:
-                        self._emit()
+                        self._guarded(self._emit)
         except Exception as exc:  # a bug in the loop itself must reach the user, not vanish
-            self.send("error", (self.generation, f"the trainer stopped: {type(exc).__name__}: {exc}"))
+            self.send("fatal", f"stopped by {type(exc).__name__}: {exc}")
 
     def _busy(self) -> bool:
         return self.engine is not None and (self.running or self.pending_steps > 0)

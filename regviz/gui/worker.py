@@ -64,6 +64,7 @@ class TrainingWorker(QtCore.QThread):
         self._send_lock = threading.Lock()
         self._stopping = False
         self.died = False  # set (in the relay thread) once the process is gone unasked
+        self._fatal: str | None = None  # the trainer's last words, if it said why it ends
         LIVE_WORKERS.add(self)
 
     @property
@@ -144,7 +145,11 @@ class TrainingWorker(QtCore.QThread):
             except (EOFError, OSError):  # the process closed its end: it is ending
                 self._process.join(2.0)
                 break
-            emitters[kind].emit(payload)
+            if kind == "fatal":
+                self._fatal = payload
+            else:
+                emitters[kind].emit(payload)
         if not self._stopping and not self.isInterruptionRequested():
             self.died = True
-            self.sigDied.emit(death_reason(self._process.exitcode))
+            self._process.join(2.0)
+            self.sigDied.emit(self._fatal or death_reason(self._process.exitcode))

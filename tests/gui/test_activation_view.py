@@ -100,7 +100,7 @@ def test_editing_a_spin_box_redraws_and_emits(qtbot, relu_pair):
     v.set_activation(get_activation("leaky_relu"))
     spin = v.spin_boxes["slope"]
     assert (spin.minimum(), spin.maximum()) == (0.0, 1.0)
-    with qtbot.waitSignal(v.sigParamsChanged, timeout=2000) as blocker:
+    with qtbot.waitSignal(v.sigParamsChanged, timeout=10000) as blocker:
         spin.setValue(0.2)
     assert blocker.args == [{"slope": 0.2}]
     x, f = v.value_curve.getData()
@@ -109,7 +109,7 @@ def test_editing_a_spin_box_redraws_and_emits(qtbot, relu_pair):
     assert v.activation.params == {"slope": 0.2}
 
     v.set_activation(get_activation("elu"))
-    with qtbot.waitSignal(v.sigParamsChanged, timeout=2000) as blocker:
+    with qtbot.waitSignal(v.sigParamsChanged, timeout=10000) as blocker:
         v.spin_boxes["alpha"].setValue(2.5)
     assert blocker.args == [{"alpha": 2.5}]
     x, f = v.value_curve.getData()
@@ -143,7 +143,7 @@ def test_rrelu_band_is_between_1_over_u_and_1_over_l(qtbot):
     np.testing.assert_allclose(f[x < 0], x[x < 0] * 2 / 11)
 
     lower, upper = v.spin_boxes["lower"], v.spin_boxes["upper"]
-    with qtbot.waitSignal(v.sigParamsChanged, timeout=2000) as blocker:
+    with qtbot.waitSignal(v.sigParamsChanged, timeout=10000) as blocker:
         lower.setValue(4.0)
     assert blocker.args == [{"lower": 4.0, "upper": 8.0}]
     np.testing.assert_allclose(_slope(v.band_high), 1 / 4)

@@ -166,6 +166,26 @@ def test_render_follows_a_new_run(view, run):
     np.testing.assert_array_equal(view.curves[2].getData()[1], state3.prediction[2])
 
 
+def test_a_new_run_of_the_same_shape_reuses_the_items_with_the_new_data(view, run):
+    _, setup, state = run
+    view.render(state)
+    items = (view.plot, view.train_points, view.outlier_points, *view.curves)
+    cfg = load_preset("seed").replace(**{"data.seed": 7, "data.slope": -1.0, "regularization.lam": 0.05})
+    engine, setup2 = build_run(cfg, [member(cfg, m, 0) for m in ("l1", "l2")])
+    fresh = LiveState(setup2)
+    view.render(fresh)  # no frame yet: the data is there, the curves are empty
+    assert (view.plot, view.train_points, view.outlier_points, *view.curves) == items
+    np.testing.assert_array_equal(view.train_points.getData()[1], setup2.dataset.y_train)
+    x_out, y_out = view.outlier_points.getData()
+    assert set(y_out) <= set(setup2.dataset.y_train) and len(y_out) == setup2.dataset.outlier_train.sum()
+    assert all(len(c.getData()[0] if c.getData()[0] is not None else []) == 0 for c in view.curves)
+    assert view.plot.vb.viewRange()[1][0] < -8  # the fixed range follows the new, falling data (y down to -9.5)
+    fresh.apply(make_frame(engine, setup2, 0, [engine.step(5)]))
+    view.render(fresh)
+    np.testing.assert_array_equal(view.curves[1].getData()[1], fresh.prediction[1])
+    assert _legend_texts(view)[-2:] == [member_label(m) for m in setup2.members]
+
+
 def test_render_if_changed_skips_an_unchanged_state(view, run):
     _, setup, state = run
     view.set_setup(setup)

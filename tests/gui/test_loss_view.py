@@ -317,3 +317,20 @@ def test_axes_do_not_move_every_frame(view, run):
         view.render(state)
     assert moves == []
     assert view.loss_plot.vb.viewRange()[0][1] > state.steps[-1]
+
+
+def test_a_new_run_with_as_many_models_reuses_the_curves_emptied(view, run):
+    _, setup, state = run
+    view.render(state)
+    curves = [c for cs in view.curves.values() for c in cs]
+    assert len(curves[0].getData()[0]) > 0
+    engine, setup2, fresh = _run(("l1", "none"), steps=0)
+    view.render(fresh)
+    assert [c for cs in view.curves.values() for c in cs] == curves
+    assert all(c.getData()[0] is None or len(c.getData()[0]) == 0 for c in curves)
+    assert _pen_color(view.curves["total"][1]) == METHOD_COLORS["none"]
+    assert view.legend.getLabel(view._model_keys[1]).text == member_label(setup2.members[1])
+    fresh.apply(make_frame(engine, setup2, 0, [engine.step(30)]))
+    view.render(fresh)
+    _set(view.smooth_check, False)
+    np.testing.assert_array_equal(view.curves["data"][1].getData()[1], fresh.data_loss[:, 1])

@@ -215,3 +215,28 @@ def test_an_acknowledgement_queued_behind_a_load_is_not_lost():
     loop = TrainerLoop(scripted, gui.send, 1 / 60, clock=gui.clock)
     loop.run()
     assert loop.generation == 2 and loop.engine.step_count == 3
+
+
+def test_a_failure_of_the_loop_itself_is_its_last_word(monkeypatch):
+    calls = []
+    real = TrainerLoop._drain
+
+    def failing(self, timeout):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("a bug in the loop")
+        real(self, timeout)
+
+    monkeypatch.setattr(TrainerLoop, "_drain", failing)
+    gui = FakeGui([(0.0, "load", _load_payload())], end_at=5.0)
+    run(gui)  # returns: the process would end now
+    assert gui.events[-1] == ("fatal", "stopped by RuntimeError: a bug in the loop")
+
+
+def test_death_reasons_in_words():
+    from regviz.gui.worker import death_reason
+
+    assert death_reason(-9) == "was killed (SIGKILL)"
+    assert death_reason(-15) == "was killed (SIGTERM)"
+    assert death_reason(3) == "exited with status 3"
+    assert death_reason(0) == "ended unexpectedly"

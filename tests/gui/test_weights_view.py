@@ -321,3 +321,15 @@ def test_a_new_run_rebuilds_the_grid(qtbot, pair):
     assert len(v.models) == 1 and [p.shape for p in v.panels] == [(1, 5), (5, 1)]
     assert sum(isinstance(item, type(v.colorbar)) for item in v.graphics.ci.items) == 1
     assert len(v.colorbar.img_list) == 2
+
+
+def test_a_new_run_of_the_same_shape_reuses_the_panels(qtbot, view, pair):
+    panels, colorbar = list(view.panels), view.colorbar
+    assert any(p.marked != ((), ()) for p in panels)  # the trained L1 net has marked neurons
+    engine, setup, state = _run(steps=0, **{"regularization.lam": 0.07, "training.seed": 3})
+    view.render(state)
+    assert view.panels == panels and view.colorbar is colorbar  # the same items, refilled
+    assert all(p.marked == ((), ()) for p in view.panels)
+    assert "λ=0.07" in view.models[0].title.text and "sparsity" in view.models[0].title.text
+    for panel, w in zip(view.panels[:4], state.snapshot.weights):
+        np.testing.assert_array_equal(panel.image.image, w[0])  # the new run's initial weights

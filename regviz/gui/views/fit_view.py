@@ -49,6 +49,17 @@ def member_legend_text(member: MemberSpec, diverged: bool) -> str:
     return member_label(member) + (" (diverged)" if diverged else "")
 
 
+def _outliers(ds) -> tuple[np.ndarray, np.ndarray]:
+    return (np.concatenate([ds.x_train[ds.outlier_train], ds.x_test[ds.outlier_test]]),
+            np.concatenate([ds.y_train[ds.outlier_train], ds.y_test[ds.outlier_test]]))
+
+
+def _legend_shape(setup: RunSetup) -> tuple:
+    """What decides the legend's entries: the models, whether there are outliers and a clean line."""
+    ds = setup.dataset
+    return (setup.size, bool(ds.outlier_train.any() or ds.outlier_test.any()), ds.clean_slope is not None)
+
+
 class FitView(CanvasView):
     title = "Fit"
 
@@ -69,6 +80,29 @@ class FitView(CanvasView):
 
     # ------------------------------------------------------------------ once per run
     def set_setup(self, setup: RunSetup) -> None:
+        """Items for a new run: the existing ones get the new data when the legend stays the same
+        (as many models, outliers and a clean line or not), else they are built anew."""
+        if self._setup is not None and _legend_shape(setup) == _legend_shape(self._setup):
+            self._refill(setup)
+        else:
+            self._build(setup)
+
+    def _refill(self, setup: RunSetup) -> None:
+        self._setup = setup
+        self._style_key = None  # pens and labels follow at the next render
+        ds = setup.dataset
+        self.train_points.setData(ds.x_train, ds.y_train)
+        self.test_points.setData(ds.x_test, ds.y_test)
+        self.outlier_points.setData(*_outliers(ds))
+        if self.clean_line is not None:
+            ends = np.array([setup.fit_grid[0], setup.fit_grid[-1]])
+            self.clean_line.setData(ends, ds.clean_slope * ends + ds.clean_intercept)
+        for curve in self.curves:
+            curve.setData([], [])
+        self._fit_home(setup)
+        self.invalidate()
+
+    def _build(self, setup: RunSetup) -> None:
         self._setup = setup
         self._style_key = None
         self.graphics.clear()
@@ -90,8 +124,7 @@ class FitView(CanvasView):
             ds.x_test, ds.y_test, pen=None, symbol="s", symbolSize=8,
             symbolPen=pg.mkPen(TEST_COLOR, width=1.5), symbolBrush=pg.mkBrush("w"), name="test points",
         )
-        outlier_x = np.concatenate([ds.x_train[ds.outlier_train], ds.x_test[ds.outlier_test]])
-        outlier_y = np.concatenate([ds.y_train[ds.outlier_train], ds.y_test[ds.outlier_test]])
+        outlier_x, outlier_y = _outliers(ds)
         self.outlier_points = plot.plot(
             outlier_x, outlier_y, pen=None, symbol="o", symbolSize=15,
             symbolPen=pg.mkPen(OUTLIER_COLOR, width=2), symbolBrush=None,
@@ -114,7 +147,13 @@ class FitView(CanvasView):
             self.legend.addItem(curve, member_legend_text(member, False))
             self.curves.append(curve)
 
-        # A fixed view: the fit grid across, the data (and the clean line) with a margin up and down.
+        self._fit_home(setup)
+        plot.vb.sigStateChanged.connect(self._on_view_state_changed)
+        self.invalidate()
+
+    def _fit_home(self, setup: RunSetup) -> None:
+        """A fixed view: the fit grid across, the data (and the clean line) with a margin up and down."""
+        ds = setup.dataset
         ys = [ds.y_train, ds.y_test]
         if self.clean_line is not None:
             ys.append(self.clean_line.yData)
@@ -125,8 +164,6 @@ class FitView(CanvasView):
         self._home = ((float(setup.fit_grid[0]), float(setup.fit_grid[-1])), (y_low, y_high))
         self._clip = (y_low - CLIP_HEIGHTS * span, y_high + CLIP_HEIGHTS * span)
         self.reset_view()
-        plot.vb.sigStateChanged.connect(self._on_view_state_changed)
-        self.invalidate()
 
     def reset_view(self) -> None:
         """Back to the fixed range from the data (after the user zoomed or panned)."""

@@ -124,11 +124,30 @@ class LossView(CanvasView):
 
     # ------------------------------------------------------------------ once per run
     def set_setup(self, setup: RunSetup) -> None:
+        """Items for a new run: the existing plots, curves and legend are emptied and relabelled
+        when the number of models is the same, else built anew."""
+        same = self._setup is not None and self._setup.size == setup.size and self.loss_plot is not None
         self._setup = setup
         self._state = None
-        self._style_key = None
+        self._style_key = None  # pens and legend labels follow at the next render
         self._caches = {}
+        self._errors_key = None
         self._follow, self._x_max, self._y_fresh = True, 0.0, True
+        if same:
+            for curve in [c for curves in self.curves.values() for c in curves] + self.error_curves:
+                curve.setData([], [])
+            for markers in self.error_markers:
+                markers.setData([], [])
+            for plot in (self.loss_plot, self.error_plot):
+                plot.disableAutoRange()
+            self.loss_plot.setXRange(0, 1, padding=0)
+            self._apply_visibility()
+            self.invalidate()
+            return
+        self._build()
+
+    def _build(self) -> None:
+        setup = self._setup
         self.graphics.clear()
 
         top = self.graphics.addPlot(row=0, col=0)

@@ -162,6 +162,31 @@ class WeightsView(CanvasView):
 
     # ------------------------------------------------------------------ once per run
     def set_setup(self, setup: RunSetup) -> None:
+        """Items for a new run: built anew when the shapes or the number of models changed, else
+        the existing ones are emptied and relabelled (a reset costs milliseconds, not 100+)."""
+        shape = (setup.layer_sizes, setup.size)
+        if self._setup is not None and shape == (self._setup.layer_sizes, self._setup.size):
+            self._refill(setup)
+        else:
+            self._build(setup)
+
+    def _refill(self, setup: RunSetup) -> None:
+        self._setup = setup
+        for member, model in zip(setup.members, self.models):
+            model.label, model.color = member_label(member), METHOD_COLORS.get(member.method, "#000000")
+            model.sparsity, model.disconnected, model.diverged = None, 0, False
+            self._update_model_title(model)
+            for panel in model.panels:
+                panel.matrix, panel.sparsity = None, None
+                panel.image.setImage(np.zeros(panel.shape), autoLevels=False)
+                self._update_heading(panel)
+                if panel.marked != ((), ()):
+                    self._mark(panel, (), ())
+        self._hover_text = ""
+        self.hover_label.setText(HOVER_HINT, color=AXIS_COLOR)
+        self.invalidate()
+
+    def _build(self, setup: RunSetup) -> None:
         self._setup = setup
         self.graphics.clear()
         self.models = []
