@@ -16,7 +16,7 @@ from regviz.core.activations import Activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.data import Dataset
 from regviz.core.engine import EpochRecord, MemberSpec, Snapshot
-from regviz.gui.history import GrowableRows, History  # noqa: F401 (GrowableRows: re-exported)
+from regviz.gui.history import History
 
 METHOD_COLORS = {"l1": "#e8710a", "l2": "#1a73e8", "none": "#7f7f7f", "elasticnet": "#188038"}
 METHOD_LABELS = {"l1": "L1", "l2": "L2", "none": "none", "elasticnet": "elastic net"}

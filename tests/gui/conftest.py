@@ -25,3 +25,18 @@ def _no_dangling_trainer_processes():
         process.kill()
         process.join(2)
     assert not left, f"test left {len(left)} trainer process(es) running"
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window on the seed preset, shown, with the trainer's first frame in."""
+    from regviz.core.presets import load_preset
+    from regviz.gui.main_window import MainWindow
+
+    win = MainWindow(load_preset("seed"), "seed")
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.controller.state is not None and win.controller.state.snapshot is not None,
+                    timeout=30000)
+    yield win
+    win.close()

@@ -6,33 +6,12 @@ from __future__ import annotations
 import os
 import signal
 
-import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.engine import MemberSpec
-from regviz.core.presets import load_preset
 from regviz.gui.errors import ErrorReporter
-from regviz.gui.main_window import MainWindow
 
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(load_preset("seed"), "seed")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.controller.state.snapshot is not None, timeout=30000)
-    yield win
-    win.close()
-
-
-def state(win):
-    return win.controller.state
-
-
-def run_steps(qtbot, win, count):
-    target = state(win).step + count
-    win.controller.step(count)
-    qtbot.waitUntil(lambda: state(win).step >= target, timeout=60000)
+from window_helpers import run_steps, state
 
 
 def dialog_text(win) -> str:

@@ -11,32 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from regviz.core.presets import load_preset
 from regviz.gui.main_window import MainWindow
 
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(load_preset("seed"), "seed")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.controller.state is not None and win.controller.state.snapshot is not None,
-                    timeout=30000)
-    yield win
-    win.close()
-
-
-def find(win, cls, name):
-    widget = win.findChild(cls, name)
-    assert widget is not None, f"no {cls.__name__} named {name}"
-    return widget
-
-
-def state(win):
-    return win.controller.state
-
-
-def run_steps(qtbot, win, count):
-    target = state(win).step + count
-    win.controller.step(count)
-    qtbot.waitUntil(lambda: state(win).step >= target, timeout=60000)
+from window_helpers import find, run_steps, state
 
 
 def distinct_colours(image: QtGui.QImage) -> int:

@@ -16,7 +16,6 @@ visible steps are then enveloped at full resolution); pyqtgraph's "A" button res
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pyqtgraph as pg
