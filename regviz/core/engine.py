@@ -361,16 +361,22 @@ class Engine:
 
 # The most elements a batched product may materialise at once (32 MB of float64).
 PRODUCT_CHUNK = 4_000_000
+# Below this many multiply-adds per matrix, torch.bmm uses its own plain loop for each model (not
+# MKL), which rounds the same wherever the model sits; the ensemble tests check that it still does.
+NAIVE_BMM_LIMIT = 400
 
 
 def batched_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """a @ b over K models ([K, n, m] @ [K, m, p]) as a broadcast product summed over m.
 
-    Not torch.bmm: MKL's gemm rounds differently with the memory alignment of each model's matrix,
-    so a model's result would depend on its place in the ensemble. A plain sum over m adds in the
-    same order for every element. Rows of a are taken in chunks to bound the memory."""
+    Not MKL's gemm (what torch.bmm uses for bigger matrices): it rounds differently with the memory
+    alignment of each model's matrix, so a model's result would depend on its place in the
+    ensemble. A plain sum over m adds in the same order for every element. Rows of a are taken in
+    chunks to bound the memory."""
     k, n, m = a.shape
     p = b.shape[2]
+    if n * m * p < NAIVE_BMM_LIMIT:
+        return torch.bmm(a, b)
     rows = max(1, PRODUCT_CHUNK // max(1, k * m * p))
     if rows >= n:
         return torch.mul(a.unsqueeze(3), b.unsqueeze(1)).sum(2)
