@@ -178,3 +178,16 @@ def test_a_vanished_csv_then_reset_or_compare_is_refused_cleanly(qtbot, window, 
     assert not window.panel.compare_check.isChecked()  # the panel shows what still runs
     assert window.controller.compare is None and window.controller.worker.alive
     run_steps(qtbot, window, 5)  # the old run still trains
+
+
+def test_a_negative_outlier_shift_puts_the_outliers_below_the_line(qtbot, window):
+    shift = window.findChild(QtWidgets.QDoubleSpinBox, "data_outlier_shift")
+    shift.setValue(-8.0)  # once accepted, then crashed the generator: the panel and the data disagreed
+    qtbot.waitUntil(lambda: state(window).setup.config.data.outlier_shift == -8.0, timeout=30000)
+    ds = state(window).setup.dataset
+    line = 2.0 * ds.x_train[ds.outlier_train]
+    assert (ds.y_train[ds.outlier_train] < line + 2.0).all()  # noise is U[0, 2): below its top edge
+    assert (ds.y_train[ds.outlier_train] < line).any()
+    window.findChild(QtWidgets.QDoubleSpinBox, "data_noise_scale").setValue(1.0)  # later edits still apply
+    qtbot.waitUntil(lambda: state(window).setup.config.data.noise_scale == 1.0, timeout=30000)
+    assert window.panel.config == window.controller.config
