@@ -22,6 +22,7 @@ from regviz.core import regularizers
 from regviz.core.activations import Activation, BatchedContext
 from regviz.core.config import LOSSES, ConfigError
 from regviz.core.data import Dataset
+from regviz.core.network import initial_snapshot
 from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
 
 __all__ = ["Engine", "EpochRecord", "MemberSpec", "Snapshot", "StepRecord", "batched_matmul"]
@@ -84,13 +85,11 @@ class Engine:
             self._flat_grad[:, offsets[i] : offsets[i + 1]].view(k, fan_in, fan_out)
             for i, (fan_in, fan_out) in enumerate(shapes)
         ]
-        self._generators = []
-        for index, member in enumerate(members):
-            gen = torch.Generator().manual_seed(int(member.seed))
-            self._generators.append(gen)
-            for w, (fan_in, fan_out) in zip(self._weights, shapes):
-                bound = math.sqrt(6.0 / (fan_in + fan_out))  # Xavier/Glorot uniform
-                w[index].copy_((torch.rand(fan_in, fan_out, generator=gen, dtype=DTYPE) * 2 - 1) * bound)
+        # RReLU's random slopes: one stream per model, so a model draws the same alone or in an ensemble
+        self._generators = [torch.Generator().manual_seed(int(member.seed)) for member in members]
+        start = initial_snapshot(self.layer_sizes, self.activation, [m.seed for m in members])
+        for w, init in zip(self._weights, start.weights):
+            w.copy_(torch.as_tensor(init))
         # Biases and PReLU slopes (plain SGD, no penalty) share a second flat buffer.
         outs = [fan_out for _, fan_out in shapes]
         hidden = list(self.layer_sizes[1:-1]) if self.activation.learnable else []
