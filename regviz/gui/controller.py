@@ -19,7 +19,7 @@ from regviz.core.activations import get_activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.engine import MemberSpec
 from regviz.core.experiments import member
-from regviz.gui.session import LiveState, RunSetup, TrainingFrame, make_setup, member_label
+from regviz.gui.session import LiveState, RunSetup, TrainingFrame, initial_frame, make_setup, member_label
 from regviz.gui.views.base import CanvasView
 from regviz.gui.worker import TrainingWorker
 
@@ -114,6 +114,7 @@ class LabController(QtCore.QObject):
         self.generation += 1
         self.setup = setup
         self.state = LiveState(setup)
+        self.state.apply(initial_frame(setup, self.generation))  # on screen now, not after the trainer
         self._pending_setup = setup
         self._setup_timer.start()
         self._replace_dead_worker()

@@ -182,6 +182,20 @@ def make_setup(config: ExperimentConfig, members: Sequence[MemberSpec]) -> RunSe
     )
 
 
+def initial_frame(setup: RunSetup, generation: int) -> TrainingFrame:
+    """The untrained models, computed here with numpy: the canvases show them at once, before the
+    trainer process (which imports torch) sends its first frame, which holds the same numbers."""
+    from regviz.core.network import forward, initial_snapshot
+
+    snap = initial_snapshot(setup.layer_sizes, setup.activation, [m.seed for m in setup.members])
+    prediction, _ = forward(snap, setup.activation, setup.fit_grid)
+    _, pre = forward(snap, setup.activation, setup.dataset.x_train)
+    empty = np.zeros((0, setup.size))
+    return TrainingFrame(generation=generation, first_step=1, data_loss=empty, penalty=empty, epochs=(),
+                         snapshot=snap, prediction=prediction, pre_activations=tuple(pre), members=setup.members,
+                         target_epochs=setup.config.training.epochs)
+
+
 def engine_for(setup: RunSetup):
     """The engine of a RunSetup, on the setup's own data (nothing is read from disk again)."""
     from regviz.core.experiments import build_engine

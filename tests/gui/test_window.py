@@ -291,3 +291,22 @@ def test_a_dead_trainer_process_is_reported(qtbot, window):
     qtbot.waitUntil(lambda: "trainer process" in window.message_label.text(), timeout=30000)
     window.controller.start()  # commands to a dead process are refused with a message, not a crash
     assert state(window).snapshot is not None  # the plots are kept
+
+
+def test_the_untrained_model_is_drawn_before_the_trainer_answers(qtbot):
+    win = MainWindow(load_preset("seed"), "seed")
+    qtbot.addWidget(win)
+    try:
+        state = win.controller.state
+        assert state.snapshot is not None and state.step == 0  # computed in the window, with numpy
+        win.controller.redraw()
+        x, y = win.fit_view.curves[0].getData()
+        np.testing.assert_allclose(y, state.prediction[0])
+        assert len(x) == len(state.setup.fit_grid)
+        assert any(p.image is not None and np.abs(p.image).max() > 0 for p in win.weights_view.panels)
+        # the trainer's own first frame brings the same initial weights
+        qtbot.waitUntil(lambda: win.controller.state.version >= 2, timeout=60000)
+        for a, b in zip(state.snapshot.weights, win.controller.state.snapshot.weights):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        win.close()
