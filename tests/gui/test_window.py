@@ -303,7 +303,7 @@ def test_the_untrained_model_is_drawn_before_the_trainer_answers(qtbot):
         x, y = win.fit_view.curves[0].getData()
         np.testing.assert_allclose(y, state.prediction[0])
         assert len(x) == len(state.setup.fit_grid)
-        assert any(p.image is not None and np.abs(p.image).max() > 0 for p in win.weights_view.panels)
+        assert any(p.matrix is not None and np.abs(p.matrix).max() > 0 for p in win.weights_view.panels)
         # the trainer's own first frame brings the same initial weights
         qtbot.waitUntil(lambda: win.controller.state.version >= 2, timeout=60000)
         for a, b in zip(state.snapshot.weights, win.controller.state.snapshot.weights):
