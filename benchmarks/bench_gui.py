@@ -44,6 +44,7 @@ def windowed(cfg, methods, seconds: float):
         window.panel.compare_check.setChecked(True)
     window.show()
     controller = window.controller
+    controller.set_speed(None)  # the trainer's full speed, not the window's default pace
     # The trainer process needs a moment to start (it imports torch): wait for its first frame.
     deadline = time.perf_counter() + 60
     while (controller.state is None or controller.state.snapshot is None) and time.perf_counter() < deadline:

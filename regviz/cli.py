@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
-from regviz.cli_args import UsageError, build_parser, parse_lambdas, parse_methods
+from regviz.cli_args import DEFAULT_SCREENSHOT_STEPS, UsageError, build_parser, parse_lambdas, parse_methods
 from regviz.core.io import AtomicFile, WriteProblem, json_bytes, short_path, write_json_atomic
 
 __all__ = ["main", "build_parser", "load_config", "parse_lambdas", "UsageError", "write_json_atomic"]
@@ -197,21 +197,61 @@ def _check_dataset(cfg) -> None:
 def _run_gui(args: argparse.Namespace) -> int:
     from regviz.display import display_problem
 
+    opened = _read_session_argument(args, ("preset", "config", "compare"))  # a bad file: one line, no window
     problem = display_problem()  # before Qt, which aborts the process without a display
     if problem:
         raise UsageError(problem)
+    if opened is not None:
+        session, name = opened
+        return _window_runner()(session.config, preset=name, start=args.start, session=session)
+    if not (args.preset or args.config):  # plain `regviz`: the preset last picked from the Presets menu
+        args.preset = _remembered_preset()
     cfg = load_config(args)
     _check_dataset(cfg)
+    return _window_runner()(cfg, preset=_source_name(args), compare=args.compare, start=args.start)
+
+
+def _window_runner():
     try:
         from regviz.gui.app import run_app
     except ImportError as exc:
         raise UsageError(f"the window needs PySide6 and pyqtgraph ({exc})") from None
-    return run_app(cfg, preset=_source_name(args), compare=args.compare, start=args.start)
+    return run_app
+
+
+def _remembered_preset() -> str | None:
+    try:
+        from regviz.gui.settings import remembered_preset
+    except ImportError:  # no PySide6: the window is refused below, with the reason
+        return None
+    return remembered_preset()
+
+
+def _read_session_argument(args: argparse.Namespace, conflicts: Sequence[str]):
+    """(session, name) for --session FILE, read and checked through; None without --session."""
+    if args.session is None:
+        return None
+    given = [f"--{option}" for option in conflicts if getattr(args, option, None) not in (None, False)]
+    if given:
+        raise UsageError(f"--session: not with {', '.join(given)} (the session holds its own config and models)")
+    from regviz.gui.session_file import SessionError, read_session, session_path_stem
+
+    try:
+        return read_session(args.session), session_path_stem(args.session)
+    except SessionError as exc:
+        raise UsageError(f"--session: {exc}") from None
 
 
 def _run_screenshot(args: argparse.Namespace) -> int:
-    cfg = load_config(args)
-    _check_dataset(cfg)
+    opened = _read_session_argument(args, ("preset", "config", "steps", "compare"))
+    if opened is None:
+        if args.step is not None:
+            raise UsageError("--step: only with --session (without it, --steps N trains N steps)")
+        cfg, name, session = load_config(args), _source_name(args), None
+        _check_dataset(cfg)
+    else:
+        session, name = opened
+        cfg = session.config
     out = Path(args.out)
     shown = short_path(out)
     if out.exists() and not out.is_dir():
@@ -226,7 +266,9 @@ def _run_screenshot(args: argparse.Namespace) -> int:
     from regviz.gui.screenshot import run_screenshot
 
     try:
-        paths = run_screenshot(cfg, _source_name(args), args.steps, out, svg=args.svg, compare=args.compare)
+        steps = args.steps if args.steps is not None else DEFAULT_SCREENSHOT_STEPS
+        paths = run_screenshot(cfg, name, steps, out, svg=args.svg, compare=args.compare, size=args.size,
+                               scale=args.scale, session=session, step=args.step)
     except ExportError as exc:
         raise UsageError(f"--out: {exc}") from None
     for path in paths:

@@ -8,6 +8,9 @@ import math
 import textwrap
 
 MAX_SCREENSHOT_STEPS = 1_000_000  # with batch size 1 and 1 training point that is MAX_EPOCHS epochs
+DEFAULT_SCREENSHOT_STEPS = 2000
+SCREENSHOT_SIZE_RANGE = (320, 7680)  # pixels, each of width and height
+SCREENSHOT_SCALE_RANGE = (0.5, 4.0)
 MAX_LAMBDAS = 10_000
 
 
@@ -52,14 +55,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(gui, presets)
     gui.add_argument("--compare", action="store_true", help="open in compare mode (L1 and L2 side by side)")
     gui.add_argument("--start", action="store_true", help="start training as soon as the window opens")
+    gui.add_argument("--session", type=_nonempty, default=None, metavar="FILE",
+                     help="open a saved session (File > Save session): every canvas as it was, training goes "
+                          "on from its step; not with --preset, --config or --compare")
 
-    shot = sub.add_parser("screenshot", help="train headless and save every canvas as an image")
+    shot = sub.add_parser("screenshot", help="train headless and save every canvas as an image",
+                          description="Prints the paths it wrote, one a line, and nothing else.")
     _add_source_options(shot, presets)
-    shot.add_argument("--steps", type=_int_between(1, MAX_SCREENSHOT_STEPS), default=2000,
-                      help=f"training steps before the pictures (1 to {MAX_SCREENSHOT_STEPS:,}; default 2000)")
+    shot.add_argument("--steps", type=_int_between(1, MAX_SCREENSHOT_STEPS), default=None,
+                      help=f"training steps before the pictures (1 to {MAX_SCREENSHOT_STEPS:,}; "
+                           f"default {DEFAULT_SCREENSHOT_STEPS})")
     shot.add_argument("--out", type=_nonempty, required=True, help="folder to write the images into")
     shot.add_argument("--svg", action="store_true", help="also write each canvas as SVG")
     shot.add_argument("--compare", action="store_true", help="train L1 and L2 side by side")
+    shot.add_argument("--session", type=_nonempty, default=None, metavar="FILE",
+                      help="draw a saved session instead of training (not with --preset, --config, --steps "
+                           "or --compare); the file names carry the session's name")
+    shot.add_argument("--step", type=_nonnegative_int, default=None, metavar="N",
+                      help="with --session: draw the newest recorded snapshot at or before step N (a session "
+                           "keeps about 200, spread over the run) instead of the newest; the file names then "
+                           "say '-stepM', M the step drawn")
+    low, high = SCREENSHOT_SIZE_RANGE
+    shot.add_argument("--size", type=_size, default=(1600, 1000), metavar="WxH",
+                      help=f"window size in pixels (each {low} to {high}; default 1600x1000); a size below what "
+                           "the window's layout needs gives the smallest window it allows")
+    shot.add_argument("--scale", type=_scale, default=1.0, metavar="S",
+                      help=f"device pixel ratio, {SCREENSHOT_SCALE_RANGE[0]:g} to {SCREENSHOT_SCALE_RANGE[1]:g} "
+                           "(default 1): every PNG gets S times the pixels each way, drawn at that resolution; "
+                           "2 gives crisp text at double resolution")
 
     exp = sub.add_parser("experiment", help="N runs per method on the same data (the article's table)")
     _add_experiment_options(exp, presets, default_methods="l1,l2")
@@ -150,6 +173,27 @@ def _int_between(low: int, high: int | None = None):
 
 _positive_int = _int_between(1)
 _nonnegative_int = _int_between(0)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """'WxH': two whole numbers of pixels, each within SCREENSHOT_SIZE_RANGE."""
+    low, high = SCREENSHOT_SIZE_RANGE
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        width, height = (int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_short(text)} is not WIDTHxHEIGHT (e.g. 1600x1000)") from None
+    if not (low <= width <= high and low <= height <= high):
+        raise argparse.ArgumentTypeError(f"{_short(text)}: width and height must each be {low} to {high}")
+    return width, height
+
+
+def _scale(text: str) -> float:
+    low, high = SCREENSHOT_SCALE_RANGE
+    value = _float(text)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{_short(text)}: must be from {low:g} to {high:g}")
+    return value
 
 
 def _short(text: str) -> str:

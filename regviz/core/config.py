@@ -35,6 +35,7 @@ MAX_CONFIG_BYTES = 2**20
 # is at most about 1e12 + 3e6 (well inside float64) and a CSV is the way to bring larger numbers.
 MAX_DATA_MAGNITUDE = 1e6
 MESSAGE_VALUE_CHARS = 80  # an error line quotes at most this much of a bad value
+MAX_DESCRIPTION_CHARS = 300  # a preset's description is one line in a menu's status tip
 
 
 class _ShortRepr(reprlib.Repr):
@@ -202,9 +203,11 @@ class ExperimentConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     regularization: RegularizationConfig = field(default_factory=RegularizationConfig)
     schema_version: int = SCHEMA_VERSION
+    description: str = ""  # one line of plain words, e.g. what a preset shows
 
     def validate(self) -> "ExperimentConfig":
         _check_schema_version(self.schema_version)
+        _check_description(self.description)
         self.data.validate()
         self.model.validate()
         self.training.validate()
@@ -243,9 +246,9 @@ class ExperimentConfig:
             raise ConfigError("config", type(raw).__name__, "a JSON object")
         # the first unknown name in the file's order (no sorting: keys may be of any type here)
         for key in raw:
-            if key not in _SECTIONS and key != "schema_version":
+            if key not in _SECTIONS and key not in _TOP_LEVEL:
                 raise ConfigError(key if isinstance(key, str) else "config", raw[key],
-                                  "one of " + ", ".join([*_SECTIONS, "schema_version"]))
+                                  "one of " + ", ".join([*_SECTIONS, *_TOP_LEVEL]))
         _check_schema_version(raw.get("schema_version", SCHEMA_VERSION))
         sections = {}
         for name, section_cls in _SECTIONS.items():
@@ -264,7 +267,7 @@ class ExperimentConfig:
                     raise ConfigError("model.hidden_layers", layers, "a list of layer widths")
                 values["hidden_layers"] = tuple(layers)
             sections[name] = section_cls(**values)
-        return cls(**sections, schema_version=SCHEMA_VERSION).validate()
+        return cls(**sections, schema_version=SCHEMA_VERSION, description=raw.get("description", "")).validate()
 
     @classmethod
     def from_json(cls, text: str) -> "ExperimentConfig":
@@ -303,6 +306,9 @@ _SECTIONS = {
 }
 
 
+_TOP_LEVEL = ("schema_version", "description")
+
+
 def _field_names(section_cls: Any) -> str:
     return "one of " + ", ".join(sorted(f.name for f in dataclasses.fields(section_cls)))
 
@@ -310,6 +316,11 @@ def _field_names(section_cls: Any) -> str:
 def _check_schema_version(version: Any) -> None:
     if type(version) is not int or version != SCHEMA_VERSION:  # not 1.0, not true, not "1"
         raise ConfigError("schema_version", version, f"the whole number {SCHEMA_VERSION}")
+
+
+def _check_description(text: Any) -> None:
+    if not isinstance(text, str) or len(text) > MAX_DESCRIPTION_CHARS or not text.isprintable():
+        raise ConfigError("description", text, f"one line of text of at most {MAX_DESCRIPTION_CHARS} characters")
 
 
 def _check_int(name: str, value: Any, low: int, high: int) -> None:

@@ -32,3 +32,8 @@ def load_preset(name: str = DEFAULT_PRESET) -> ExperimentConfig:
     if not isinstance(name, str) or name not in names:
         raise ConfigError("preset", name, "one of " + ", ".join(names))
     return ExperimentConfig.load(resources_dir() / "presets" / f"{name}.json")
+
+
+def preset_descriptions() -> list[tuple[str, str]]:
+    """(name, one-line description) of every shipped preset, in name order."""
+    return [(name, load_preset(name).description) for name in preset_names()]

@@ -22,7 +22,10 @@ def make_application(offscreen: bool = False):
     return app
 
 
-def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = False, start: bool = False) -> int:
+def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = False, start: bool = False,
+            session=None) -> int:
+    """The window on a config, or on a saved session (a checked session_file.Session; `preset` is
+    then its name)."""
     app = make_application()
     from PySide6 import QtCore
     from regviz.gui.main_window import MainWindow
@@ -32,7 +35,9 @@ def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = Fals
     window = MainWindow(config, preset)
     reporter = ErrorReporter(window.report_unexpected).install()
     app.aboutToQuit.connect(reporter.uninstall)
-    if compare:
+    if session is not None:
+        window.sessions.show_session(session, preset)
+    elif compare:
         window.panel.compare_check.setChecked(True)
     if start:
         QtCore.QTimer.singleShot(0, window.controller.start)

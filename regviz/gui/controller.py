@@ -19,6 +19,7 @@ from regviz.core.activations import get_activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.engine import MemberSpec
 from regviz.core.experiments import member
+from regviz.gui.replay import ReplayState
 from regviz.gui.session import LiveState, RunSetup, TrainingFrame, initial_frame, make_setup, member_label
 from regviz.gui.views.base import CanvasView
 from regviz.gui.worker import TrainingWorker
@@ -40,6 +41,7 @@ class LabController(QtCore.QObject):
     sigMessage = QtCore.Signal(str)  # news for the status bar (finished)
     sigProblem = QtCore.Signal(str)  # trouble for the status bar (divergence, a failed trainer)
     sigRendered = QtCore.Signal()  # after each redraw that drew something
+    sigReplayChanged = QtCore.Signal(object)  # the step replayed on the canvases, or None: live
 
     def __init__(self, config: ExperimentConfig, views: Sequence[CanvasView], redraw_hz: float = REDRAW_HZ,
                  parent: QtCore.QObject | None = None):
@@ -51,6 +53,7 @@ class LabController(QtCore.QObject):
         self.running = False
         self.setup: RunSetup | None = None
         self.state: LiveState | None = None
+        self.replay: ReplayState | None = None  # a recorded step the canvases show instead of the live one
         self.frames_drawn = 0
         self.frames_per_second = 0.0
         self.speed: float | None = None
@@ -111,16 +114,35 @@ class LabController(QtCore.QObject):
         members = members_for(config, self.compare)
         setup = make_setup(config, members)
         self.config = config
+        state = LiveState(setup)
+        state.apply(initial_frame(setup, self.generation + 1))  # on screen now, not after the trainer
+        self._switch_run(state)
+
+    def open_session(self, session) -> None:
+        """Show a saved session (session_file.Session, already checked) and load the trainer with its
+        newest snapshot, so Start continues from the saved step; a new run generation."""
+        from regviz.gui.session_file import restore_live_state
+
+        state = restore_live_state(session)  # first: nothing changes if this fails
+        self.config, self.compare = session.config, session.compare
+        self._switch_run(state, resume=True)
+
+    def _switch_run(self, state: LiveState, resume: bool = False) -> None:
+        """A new run on screen (a reset, an opened session): new generation, canvases rebuilt once
+        for a burst, the live (not a replayed) state, the trainer loaded (from the state's snapshot
+        when resuming), paused."""
+        self.end_replay()
         self.generation += 1
-        self.setup = setup
-        self.state = LiveState(setup)
-        self.state.apply(initial_frame(setup, self.generation))  # on screen now, not after the trainer
-        self._pending_setup = setup
+        self.setup, self.state = state.setup, state
+        self._pending_setup = state.setup
         self._setup_timer.start()
         self._replace_dead_worker()
-        self.worker.load(setup, self.generation)
+        if resume:
+            self.worker.load(state.setup, self.generation, state.snapshot, state.target_epochs)
+        else:
+            self.worker.load(state.setup, self.generation)
         self._set_running(False)
-        self.sigSetupChanged.emit(setup)
+        self.sigSetupChanged.emit(state.setup)
 
     def _apply_pending_setup(self) -> None:
         setup, self._pending_setup = self._pending_setup, None
@@ -238,6 +260,35 @@ class LabController(QtCore.QObject):
             self.running = running
             self.sigRunningChanged.emit(running)
 
+    # ---------------------------------------------------------------- replay (the history scrubber)
+    def replay_step(self, step: float, nearest: bool = True) -> int | None:
+        """Show the recorded snapshot nearest `step` (or the latest at or before it) on the canvases
+        instead of the live state; training goes on. Returns the step shown (None: nothing recorded)."""
+        if self.state is None:
+            return None
+        recorder = self.state.recorder
+        recorded = recorder.nearest(step) if nearest else recorder.at_or_before(int(step))
+        if recorded is None:
+            return None
+        replay = self.replay
+        if replay is None or replay.recorded is not recorded or replay.live is not self.state:
+            config = self.config
+            activation = get_activation(config.model.activation, config.model.activation_params)
+            self.replay = ReplayState(self.state, recorded, activation)
+            self.sigReplayChanged.emit(recorded.step)
+        return recorded.step
+
+    def end_replay(self) -> None:
+        """Back to the live state."""
+        if self.replay is not None:
+            self.replay = None
+            self.sigReplayChanged.emit(None)
+
+    @property
+    def shown_state(self) -> LiveState | ReplayState | None:
+        """What the canvases draw: the replayed snapshot while scrubbing, else the live state."""
+        return self.replay if self.replay is not None else self.state
+
     # ---------------------------------------------------------------- drawing
     def redraw(self) -> None:
         """Bring every canvas up to date now (before an export, for instance)."""
@@ -249,12 +300,13 @@ class LabController(QtCore.QObject):
         self._render(self.views[half::2], count_frame=half == 1)
 
     def _render(self, views: Sequence[CanvasView], count_frame: bool) -> None:
-        if self.state is None:
+        state = self.shown_state
+        if state is None:
             return
         self._apply_pending_setup()
         drew = False
         for view in views:
-            drew |= view.render_if_changed(self.state)
+            drew |= view.render_if_changed(state)
         if drew:
             self.sigRendered.emit()
         if count_frame and (drew or self._half_drew):

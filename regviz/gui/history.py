@@ -112,6 +112,21 @@ class History:
         self.n = self.total_count = self._merged_rows = 0
         self.version += 1
 
+    def load_rows(self, x: np.ndarray, count: np.ndarray, mean: dict, high: dict, low: dict) -> None:
+        """Replace the contents with rows read back (a saved session): x and count [n], and per
+        term mean, high, low [n, width]; at most `capacity` rows."""
+        n = len(x)
+        if n > self.capacity:
+            raise ValueError(f"{n} rows; this history holds at most {self.capacity}")
+        self._x[:n], self._count[:n] = x, count
+        for term in self.terms:
+            self._mean[term][:n], self._high[term][:n], self._low[term][:n] = mean[term], high[term], low[term]
+        self.n = n
+        self.total_count = int(round(float(np.sum(count))))
+        merged = np.flatnonzero(np.asarray(count) != 1)
+        self._merged_rows = int(merged[-1]) + 1 if len(merged) else 0
+        self.version += 1
+
     def _merge_older(self) -> None:
         """Merge the rows before the newest half pairwise (a row left over stays as it is)."""
         keep = self.capacity // 2

@@ -12,6 +12,11 @@ from regviz.core.io import write_json_atomic
 from regviz.gui import export
 from regviz.gui.controller import LabController
 from regviz.gui.panel import ParameterPanel
+from regviz.gui.presentation import Presentation
+from regviz.gui.presets_menu import PresetsMenu
+from regviz.gui.scrubber import ScrubberBar
+from regviz.gui.session_actions import SessionActions
+from regviz.gui.settings import Settings
 from regviz.gui.views.activation_view import ActivationView
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import FitView
@@ -34,7 +39,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.activation_view = ActivationView()
         self.canvases: list[CanvasView] = [self.fit_view, self.loss_view, self.weights_view, self.activation_view]
         self.current_canvas: CanvasView = self.fit_view
-        self.panel = ParameterPanel(config)
+        self.settings = Settings()
+        self.panel = ParameterPanel(config, self.settings)
         kwargs = {} if redraw_hz is None else {"redraw_hz": redraw_hz}
         self.controller = LabController(config, self.canvases, parent=self, **kwargs)
         self._build_layout()
@@ -51,21 +57,30 @@ class MainWindow(QtWidgets.QMainWindow):
             self.controller.shutdown()
             raise
         self._fit_to_screen()
+        self.settings.restore_window(self)  # the last session's geometry and splitters, clamped to the screen
 
     # ---------------------------------------------------------------- layout
     def _build_layout(self) -> None:
-        top = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        top = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="topCanvasSplitter")
         top.addWidget(self.fit_view)
         top.addWidget(self.loss_view)
-        bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="bottomCanvasSplitter")
         bottom.addWidget(self.weights_view)
         bottom.addWidget(self.activation_view)
-        bottom.setSizes([540, 460])
-        grid = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        bottom.setSizes([580, 420])  # the weights canvas needs the room: two models side by side at 1280x720
+        grid = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, objectName="canvasGridSplitter")
         grid.addWidget(top)
         grid.addWidget(bottom)
-        grid.setSizes([430, 470])
-        self.setCentralWidget(grid)
+        grid.setSizes([460, 540])
+        self.scrubber_bar = ScrubberBar(self.controller, self.loss_view)  # the history timeline
+        self.scrubber = self.scrubber_bar.scrubber
+        central = QtWidgets.QWidget(objectName="canvasArea")
+        column = QtWidgets.QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(grid, 1)
+        column.addWidget(self.scrubber_bar)
+        self.setCentralWidget(central)
         for canvas in self.canvases:
             canvas.graphics.viewport().installEventFilter(self)
         scroll = QtWidgets.QScrollArea()
@@ -98,6 +113,9 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(action("Open config…", self.open_config, "Ctrl+O", "openConfigAction"))
         file_menu.addAction(action("Save config…", self.save_config, "Ctrl+S", "saveConfigAction"))
+        self.sessions = SessionActions(self)
+        file_menu.addAction(self.sessions.open_action)
+        file_menu.addAction(self.sessions.save_action)
         file_menu.addAction(action("Load data CSV…", self.load_csv_dialog, None, "loadCsvAction"))
         file_menu.addSeparator()
         file_menu.addAction(action("Export current canvas…", self.export_current_dialog, "Ctrl+E", "exportCanvasAction",
@@ -107,6 +125,8 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(action("Export window as PNG…", self.export_window_dialog, None, "exportWindowAction"))
         file_menu.addSeparator()
         file_menu.addAction(action("Quit", self.close, "Ctrl+Q", "quitAction"))
+        self.presets_menu = PresetsMenu(self)
+        bar.addMenu(self.presets_menu)
         run_menu = bar.addMenu("&Run")
         self.start_action = action("Start / Pause", self.controller.toggle, "Space", "startAction")
         run_menu.addAction(self.start_action)
@@ -115,6 +135,8 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(action("Full screen", self.toggle_full_screen, "F11", "fullScreenAction"))
         view_menu.addAction(self.parameter_dock.toggleViewAction())
+        self.presentation = Presentation(self, self.canvases, self.parameter_dock)
+        self.presentation.build_actions(view_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(action("About regviz", self.show_about, None, "aboutAction"))
 
@@ -136,6 +158,7 @@ class MainWindow(QtWidgets.QMainWindow):
         p.step_button.clicked.connect(lambda: c.step(1))
         p.reset_button.clicked.connect(self.reset)
         p.sigSpeedChanged.connect(c.set_speed)
+        c.set_speed(p.speed())  # the remembered pace, from the first step
         p.sigConfigEdited.connect(self._on_config_edited)
         p.sigCompareChanged.connect(self._on_compare_changed)
         p.sigNewDraw.connect(self.new_draw)
@@ -255,11 +278,11 @@ class MainWindow(QtWidgets.QMainWindow):
     # ---------------------------------------------------------------- export
     def export_current_dialog(self) -> None:
         name = CANVAS_NAMES[self.current_canvas.objectName()]
-        default = export.default_name(self.preset, name)
+        default = self.settings.export_path(export.default_name(self.preset, name))
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self, f"Export the {name} canvas", default, "PNG image (*.png);;SVG vector image (*.svg)")
-        if path:
-            self.export_canvas(self.current_canvas, path)
+        if path and self.export_canvas(self.current_canvas, path):
+            self.settings.set_export_folder(Path(path).parent)
 
     def export_canvas(self, canvas: CanvasView, path: str) -> bool:
         self.controller.redraw()
@@ -272,10 +295,10 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def export_window_dialog(self) -> None:
-        default = export.default_name(self.preset, "window")
+        default = self.settings.export_path(export.default_name(self.preset, "window"))
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the window", default, "PNG image (*.png)")
-        if path:
-            self.export_window(path)
+        if path and self.export_window(path):
+            self.settings.set_export_folder(Path(path).parent)
 
     def export_window(self, path: str) -> bool:
         try:
@@ -286,12 +309,15 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def export_all_dialog(self) -> None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every canvas into…")
-        if folder:
-            self.export_all(folder)
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every canvas into…",
+                                                            self.settings.export_folder())
+        if folder and self.export_all(folder):
+            self.settings.set_export_folder(folder)
 
-    def export_all(self, folder: str, svg: bool = True) -> list[Path]:
-        """Every canvas as PNG (and SVG) plus the whole window; names carry preset and time."""
+    def export_all(self, folder: str, svg: bool = True, scale: float = 1.0) -> list[Path]:
+        """Every canvas as PNG (and SVG) plus the whole window; names carry preset and time.
+        `scale` multiplies the canvas PNGs' pixels (regviz screenshot --scale; the window's PNG
+        follows the device pixel ratio, which that command sets to the same factor)."""
         folder_path = Path(folder)
         stamp = export.timestamp()
         self.controller.redraw()
@@ -301,7 +327,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 name = CANVAS_NAMES[canvas.objectName()]
                 for fmt in ("png", "svg") if svg else ("png",):
                     path = folder_path / export.default_name(self.preset, name, fmt, stamp)
-                    export.export_item(canvas.export_item(), path)
+                    item = canvas.export_item()
+                    width = round(scale * item.mapRectToDevice(item.boundingRect()).width()) if scale != 1 else None
+                    export.export_item(item, path, width=width if fmt == "png" else None)
                     written.append(path)
             path = folder_path / export.default_name(self.preset, "window", "png", stamp)
             export.export_widget(self, path)
@@ -319,6 +347,10 @@ class MainWindow(QtWidgets.QMainWindow):
         box.setObjectName("errorDialog")
         box.open()  # window-modal, does not block the event loop (nor tests)
 
+    def enter_presentation(self, theme=None) -> None:
+        """Presentation mode (F5): full screen, panel hidden, big text; `theme` a presentation theme."""
+        self.presentation.enter(theme)
+
     def toggle_full_screen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
 
@@ -330,5 +362,6 @@ class MainWindow(QtWidgets.QMainWindow):
             f"regviz {__version__}\nA lab that makes L1/L2 regularization and activation functions visible.")
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        self.settings.save_window(self)
         self.controller.shutdown()
         super().closeEvent(event)

@@ -4,55 +4,33 @@ The panel edits an ExperimentConfig. Every edit emits sigConfigEdited(config, ne
 marked live (lambda, learning rate, regularizer, L1 rule, rho, epochs, activation parameters) changes
 the running models in place; any other field (data, architecture, loss, batch) needs a reset.
 Ranges on the widgets make out-of-range input impossible to enter.
+
+Sections follow the order of use (Run, Regularization, Compare, Model, Training, Data); all but Run
+collapse, and which are collapsed is remembered, as is the speed.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.activations import ACTIVATIONS
 from regviz.core.config import ConfigError, ExperimentConfig
-from regviz.gui.panel_fields import COMPARE_EXTRAS, LAMBDA_MAX_LOG, LAMBDA_MIN_LOG, SECTIONS, SPEEDS, Field
+from regviz.gui.panel_fields import (ACTIVATION_PARAM_LABELS, COMPARE_EXTRAS, DEFAULT_SPEED, SECTIONS, SPEEDS,
+                                     Field)
+from regviz.gui.panel_widgets import LambdaControl, Section
+from regviz.gui.settings import Settings
 
-class LambdaControl(QtWidgets.QWidget):
-    """A spin box (exact value, 0 allowed) beside a logarithmic slider (1e-5 .. 10)."""
+MAX_SPEED_INDEX = next(i for i, (_label, speed) in enumerate(SPEEDS) if speed is None)
 
-    valueChanged = QtCore.Signal(float)
 
-    def __init__(self, field: Field):
-        super().__init__()
-        self.spin = QtWidgets.QDoubleSpinBox(objectName=field.object_name)
-        self.spin.setDecimals(field.decimals)
-        self.spin.setRange(field.low, field.high)
-        self.spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.spin.setToolTip(field.tip)
-        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal, objectName="lambdaSlider")
-        self.slider.setRange(int(LAMBDA_MIN_LOG * 100), int(LAMBDA_MAX_LOG * 100))
-        self.slider.setToolTip(field.tip + "\nSlider: log₁₀ λ from 1e-5 to 10.")
-        layout = QtWidgets.QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.spin, 2)
-        layout.addWidget(self.slider, 3)
-        self.spin.valueChanged.connect(self._on_spin)
-        self.slider.valueChanged.connect(self._on_slider)
-
-    def value(self) -> float:
-        return self.spin.value()
-
-    def setValue(self, value: float) -> None:
-        self.spin.setValue(value)
-
-    def _on_spin(self, value: float) -> None:
-        if value > 0:
-            with QtCore.QSignalBlocker(self.slider):
-                self.slider.setValue(round(100 * min(max(math.log10(value), LAMBDA_MIN_LOG), LAMBDA_MAX_LOG)))
-        self.valueChanged.emit(value)
-
-    def _on_slider(self, position: int) -> None:
-        self.spin.setValue(float(f"{10 ** (position / 100):.3g}"))
+def speed_index(speed: float | None) -> int:
+    """The SPEEDS entry of a speed; the default pace for one the combo does not offer."""
+    for index, (_label, value) in enumerate(SPEEDS):
+        if value == speed:
+            return index
+    return speed_index(DEFAULT_SPEED)
 
 
 class ParameterPanel(QtWidgets.QWidget):
@@ -63,28 +41,34 @@ class ParameterPanel(QtWidgets.QWidget):
     sigSpeedChanged = QtCore.Signal(object)  # max steps/s or None
     sigWidgetsRebuilt = QtCore.Signal()  # the activation parameter rows were built anew
 
-    def __init__(self, config: ExperimentConfig, parent: QtWidgets.QWidget | None = None):
+    def __init__(self, config: ExperimentConfig, settings: Settings | None = None,
+                 parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("parameterPanel")
         self._config = config
+        self._settings = settings if settings is not None else Settings()
         self._widgets: dict[str, QtWidgets.QWidget] = {}
         self._fields: dict[str, Field] = {}
+        self.sections: dict[str, Section] = {}
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self._build_run_controls())
-        layout.addWidget(self._build_compare_box())
-        for title, fields in SECTIONS:
-            layout.addWidget(self._build_section(title, fields))
-        self.activation_params_box = QtWidgets.QGroupBox("Activation parameters")
-        self.activation_params_form = QtWidgets.QFormLayout(self.activation_params_box)
-        layout.insertWidget(4, self.activation_params_box)  # right below Model
+        layout.addWidget(self._build_run_section())
+        for key, title, fields in SECTIONS:
+            section = self._build_compare_section() if key == "compare" else self._build_section(key, title, fields)
+            self.sections[key] = section
+            layout.addWidget(section)
         layout.addStretch(1)
+        collapsed = self._settings.collapsed_sections()
+        for key, section in self.sections.items():
+            section.set_expanded(key not in collapsed)
+            section.sigExpanded.connect(lambda _expanded: self._remember_collapsed())
         self.set_config(config)
 
     # ---------------------------------------------------------------- building
-    def _build_run_controls(self) -> QtWidgets.QWidget:
-        box = QtWidgets.QGroupBox("Run")
-        grid = QtWidgets.QGridLayout(box)
+    def _build_run_section(self) -> Section:
+        section = Section("run", "Run", collapsible=False)
+        section.header.setToolTip("Start, step, reset, and the pace of training")
+        grid = QtWidgets.QGridLayout(section.body)
         self.start_button = QtWidgets.QPushButton("Start", objectName="startButton")
         self.start_button.setToolTip("Start or pause training (Space)")
         self.step_button = QtWidgets.QPushButton("Step", objectName="stepButton")
@@ -94,21 +78,31 @@ class ParameterPanel(QtWidgets.QWidget):
         self.speed_combo = QtWidgets.QComboBox(objectName="speedCombo")
         for label, _ in SPEEDS:
             self.speed_combo.addItem(label)
-        self.speed_combo.setToolTip("Slow motion lets you watch single weights move; Max trains as fast as it can.")
-        self.speed_combo.currentIndexChanged.connect(lambda i: self.sigSpeedChanged.emit(SPEEDS[i][1]))
+        self.speed_combo.setToolTip("Steps per second. Medium lets you talk over the seed run (about 20 s);\n"
+                                    "Slow lets you watch single weights move; Max trains as fast as it can.")
+        self.max_speed_button = QtWidgets.QToolButton(objectName="maxSpeedButton", text="Max")
+        self.max_speed_button.setCheckable(True)
+        self.max_speed_button.setToolTip("Max speed, one click; click again for the pace before")
+        self._pace_index = speed_index(DEFAULT_SPEED)  # where un-pressing Max returns
+        self._show_speed(speed_index(self._settings.speed()))
+        self.speed_combo.currentIndexChanged.connect(self._on_speed_index)
+        self.max_speed_button.toggled.connect(self._on_max_toggled)
         grid.addWidget(self.start_button, 0, 0)
         grid.addWidget(self.step_button, 0, 1)
         grid.addWidget(self.reset_button, 0, 2)
-        grid.addWidget(self.speed_combo, 1, 0, 1, 3)
-        return box
+        speed_row = QtWidgets.QHBoxLayout()
+        speed_row.addWidget(self.speed_combo, 1)
+        speed_row.addWidget(self.max_speed_button)
+        grid.addLayout(speed_row, 1, 0, 1, 3)
+        return section
 
-    def _build_compare_box(self) -> QtWidgets.QWidget:
-        box = QtWidgets.QGroupBox("Compare")
-        layout = QtWidgets.QVBoxLayout(box)
+    def _build_compare_section(self) -> Section:
+        section = Section("compare", "Compare")
+        layout = QtWidgets.QVBoxLayout(section.body)
         self.compare_check = QtWidgets.QCheckBox("Compare L1 and L2 side by side", objectName="compareCheck")
         self.compare_check.setToolTip(
             "Train several models at once on the same data from the SAME initial weights,\n"
-            "each with its own regularizer and the λ, ρ and learning rate set below.")
+            "each with its own regularizer and the λ, ρ and learning rate set above.")
         layout.addWidget(self.compare_check)
         self.compare_extra_checks = {}
         row = QtWidgets.QHBoxLayout()
@@ -121,11 +115,11 @@ class ParameterPanel(QtWidgets.QWidget):
             row.addWidget(check)
         layout.addLayout(row)
         self.compare_check.toggled.connect(self._on_compare_toggled)
-        return box
+        return section
 
-    def _build_section(self, title: str, fields: tuple[Field, ...]) -> QtWidgets.QWidget:
-        box = QtWidgets.QGroupBox(title)
-        form = QtWidgets.QFormLayout(box)
+    def _build_section(self, key: str, title: str, fields: tuple[Field, ...]) -> Section:
+        section = Section(key, title)
+        form = QtWidgets.QFormLayout(section.body)
         for field in fields:
             widget = self._make_widget(field)
             widget.setToolTip(field.tip)
@@ -134,7 +128,11 @@ class ParameterPanel(QtWidgets.QWidget):
             form.addRow(label, widget)
             self._widgets[field.key] = widget
             self._fields[field.key] = field
-        if title == "Data":
+        if key == "model":  # the activation's own parameters, right below it
+            self.activation_params_box = QtWidgets.QGroupBox("Activation parameters")
+            self.activation_params_form = QtWidgets.QFormLayout(self.activation_params_box)
+            form.addRow(self.activation_params_box)
+        if key == "data":
             buttons = QtWidgets.QHBoxLayout()
             draw = QtWidgets.QPushButton("New draw", objectName="newDrawButton")
             draw.setToolTip("Draw new noise and outliers (data seed + 1); resets training.")
@@ -148,7 +146,7 @@ class ParameterPanel(QtWidgets.QWidget):
             self.csv_label = QtWidgets.QLabel("", objectName="csvLabel")
             self.csv_label.setWordWrap(True)
             form.addRow(self.csv_label)
-        return box
+        return section
 
     def _make_widget(self, field: Field) -> QtWidgets.QWidget:
         name = field.object_name or field.key.replace(".", "_")
@@ -166,8 +164,8 @@ class ParameterPanel(QtWidgets.QWidget):
             w.valueChanged.connect(lambda _v, f=field: self._on_edit(f))
         elif field.kind == "choice":
             w = QtWidgets.QComboBox(objectName=name)
-            for choice in field.choices:
-                w.addItem(choice, choice)
+            for identifier, label in field.choices:
+                w.addItem(label, identifier)  # shown: the words; read: the identifier
             w.currentIndexChanged.connect(lambda _i, f=field: self._on_edit(f))
         elif field.kind == "bool":
             w = QtWidgets.QCheckBox(objectName=name)
@@ -184,6 +182,29 @@ class ParameterPanel(QtWidgets.QWidget):
         else:
             raise ValueError(field.kind)
         return w
+
+    # ---------------------------------------------------------------- sections and speed
+    def _remember_collapsed(self) -> None:
+        self._settings.set_collapsed_sections(k for k, s in self.sections.items() if not s.is_expanded())
+
+    def speed(self) -> float | None:
+        """The chosen pace: max steps per second, None for max speed."""
+        return SPEEDS[self.speed_combo.currentIndex()][1]
+
+    def _show_speed(self, index: int) -> None:
+        with QtCore.QSignalBlocker(self.speed_combo), QtCore.QSignalBlocker(self.max_speed_button):
+            self.speed_combo.setCurrentIndex(index)
+            self.max_speed_button.setChecked(index == MAX_SPEED_INDEX)
+        if index != MAX_SPEED_INDEX:
+            self._pace_index = index
+
+    def _on_speed_index(self, index: int) -> None:
+        self._show_speed(index)
+        self._settings.set_speed(self.speed())
+        self.sigSpeedChanged.emit(self.speed())
+
+    def _on_max_toggled(self, on: bool) -> None:
+        self.speed_combo.setCurrentIndex(MAX_SPEED_INDEX if on else self._pace_index)
 
     # ---------------------------------------------------------------- reading and writing values
     @property
@@ -261,7 +282,9 @@ class ParameterPanel(QtWidgets.QWidget):
             spin.setToolTip(spec.help + ". Changes live.")
             spin.valueChanged.connect(lambda _v, k=key: self._on_activation_param(k))
             self.activation_param_spins[key] = spin
-            self.activation_params_form.addRow(key, spin)
+            label = QtWidgets.QLabel(ACTIVATION_PARAM_LABELS.get(key, key))
+            label.setToolTip(spin.toolTip())
+            self.activation_params_form.addRow(label, spin)
         self.activation_params_box.setVisible(bool(activation.param_specs))
         self.sigWidgetsRebuilt.emit()
 

@@ -15,11 +15,10 @@ import numpy as np
 from regviz.core.activations import Activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.data import Dataset
-from regviz.core.engine import EpochRecord, MemberSpec, Snapshot
+from regviz.core.records import EpochRecord, MemberSpec, Snapshot
 from regviz.gui.history import History
-
-METHOD_COLORS = {"l1": "#e8710a", "l2": "#1a73e8", "none": "#7f7f7f", "elasticnet": "#188038"}
-METHOD_LABELS = {"l1": "L1", "l2": "L2", "none": "none", "elasticnet": "elastic net"}
+from regviz.gui.snapshots import SnapshotRecorder, capacity_for
+from regviz.gui.style import METHOD_COLORS, METHOD_LABELS  # noqa: F401 (METHOD_COLORS: for the views)
 FIT_GRID_POINTS = 200
 STEP_TERMS = ("data", "penalty", "total")
 EPOCH_TERMS = ("test_error", "train_loss")
@@ -86,6 +85,7 @@ class LiveState:
     step_capacity: int = STEP_HISTORY_ROWS
     history: History = field(init=False)  # per step: data, penalty, total
     epoch_history: History = field(init=False)  # per epoch: test_error, train_loss
+    recorder: SnapshotRecorder = field(init=False)  # weight snapshots to replay and to save
 
     def __post_init__(self) -> None:
         k = self.setup.size
@@ -93,6 +93,7 @@ class LiveState:
         self.target_epochs = self.setup.config.training.epochs
         self.history = History(k, STEP_TERMS, self.step_capacity)
         self.epoch_history = History(k, EPOCH_TERMS, max(4, self.step_capacity // 4))
+        self.recorder = SnapshotRecorder(capacity_for(self.setup.layer_sizes, k, self.setup.activation.learnable))
 
     def apply(self, frame: TrainingFrame) -> None:
         n = len(frame.data_loss)
@@ -104,6 +105,7 @@ class LiveState:
                                       test_error=np.array([e.test_error for e in frame.epochs]),
                                       train_loss=np.array([e.train_loss for e in frame.epochs]))
         self.snapshot = frame.snapshot
+        self.recorder.offer(frame.snapshot, frame.members)
         self.prediction = frame.prediction
         self.pre_activations = frame.pre_activations
         self.members = frame.members

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 CHUNK_SECONDS = 0.004
 MAX_CHUNK = 4096
+MAX_UNSENT_STEPS = 200_000  # steps kept for a GUI that does not acknowledge; then training waits
 # Commands that only adjust the running engine: a slow-motion wait goes on through them. Any other
 # command (pause, step, start, load, speed, quit) ends the wait so it takes effect at once.
 ADJUSTMENTS = frozenset({"ack", "members", "activation", "epochs"})
@@ -81,6 +82,8 @@ class TrainerLoop:
             self.send("fatal", f"stopped by {type(exc).__name__}: {exc}")
 
     def _busy(self) -> bool:
+        if self.in_flight and sum(len(r.data_loss) for r in self.records) >= MAX_UNSENT_STEPS:
+            return False  # the GUI has not taken a frame for long: wait for it, memory stays bounded
         return self.engine is not None and (self.running or self.pending_steps > 0)
 
     def _guarded(self, action: Callable[[], None]) -> None:
@@ -271,8 +274,30 @@ class TrainerLoop:
                 self._backlog.append(command)  # applied after this frame is out
 
 
+def end_with_parent() -> None:
+    """Never outlive the window: on Linux the kernel ends this process when the parent dies (a
+    window killed by SIGTERM or SIGKILL runs no clean-up), and Ctrl+C is the parent's to handle."""
+    import ctypes
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def process_main(commands, events, frame_interval: float = 1 / 60) -> None:
     """Entry point of the trainer process: commands and events are multiprocessing Connections."""
+    import os
+
+    parent = os.getppid()
+    end_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        return
     import torch
 
     torch.set_num_threads(1)  # one core for the trainer, the other for the GUI
@@ -282,6 +307,8 @@ def process_main(commands, events, frame_interval: float = 1 / 60) -> None:
             if commands.poll(timeout):
                 return commands.recv()
         except (EOFError, OSError):  # the GUI process is gone
+            return ("quit", None)
+        if os.getppid() != parent:  # orphaned (where the kernel cannot tell us): stop
             return ("quit", None)
         return None
 

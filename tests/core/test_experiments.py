@@ -49,7 +49,8 @@ def _check_run(run, layer_sizes, epochs):
 def test_run_repeats_structure(reference_result):
     result = reference_result
     assert result.kind == "experiment" and not result.stopped_early
-    assert [(r.method, r.seed) for r in result.runs] == [(m, s) for m in ("l1", "l2") for s in range(5)]
+    first = result.config.training.seed  # run i uses the preset's init seed + i (the seed preset: 12)
+    assert [(r.method, r.seed) for r in result.runs] == [(m, first + i) for m in ("l1", "l2") for i in range(5)]
     for run in result.runs:
         _check_run(run, (1, 10, 10, 10, 1), 100)
         assert run.lam == 0.3
@@ -214,8 +215,9 @@ def test_run_sweep_structure_and_trend():
     result = run_sweep(cfg, lambdas, ["l1", "l2"], repeats=2)
     assert result.kind == "sweep"
     assert len(result.runs) == 2 * 4 * 2
+    first = cfg.training.seed  # repeats use the preset's init seed + 0, + 1
     assert [(r.method, r.lam, r.seed) for r in result.runs] == [
-        (m, lam, s) for m in ("l1", "l2") for lam in lambdas for s in (0, 1)
+        (m, lam, s) for m in ("l1", "l2") for lam in lambdas for s in (first, first + 1)
     ]
     assert result.extra["lambdas"] == lambdas
     for method in ("l1", "l2"):

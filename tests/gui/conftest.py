@@ -1,6 +1,21 @@
-"""GUI fixtures: every test fails if it leaves a training thread running."""
+"""GUI fixtures: every test fails if it leaves a training thread running, and none touches the
+user's real settings."""
 
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def settings_folder(tmp_path_factory, monkeypatch):
+    """A fresh, empty folder for QSettings' INI files, for this process and any regviz it starts."""
+    from PySide6 import QtCore
+
+    folder = tmp_path_factory.mktemp("settings")
+    ini = QtCore.QSettings.Format.IniFormat
+    for scope in (QtCore.QSettings.Scope.UserScope, QtCore.QSettings.Scope.SystemScope):
+        QtCore.QSettings.setPath(ini, scope, str(folder))
+    QtCore.QSettings.setDefaultFormat(ini)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))  # Qt's user scope in a child process
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -15,14 +15,8 @@ from regviz.core.activations import ACTIVATIONS, get_activation
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
 from regviz.gui.session import LiveState, build_run, make_frame
-from regviz.gui.views.activation_view import (
-    STATUS_HELP,
-    ActivationView,
-    histogram_edges,
-    inactive_share,
-    inactive_units,
-    saturation_bound,
-)
+from regviz.gui.activation_math import histogram_edges, inactive_share, inactive_units, saturation_bound
+from regviz.gui.views.activation_view import STATUS_HELP, ActivationView
 
 
 def _run(activation="linear", methods=("l1", "l2"), steps=2000):
@@ -135,7 +129,7 @@ def test_rrelu_band_is_between_1_over_u_and_1_over_l(qtbot):
     np.testing.assert_allclose(_slope(v.band_high), 1 / 3)
     np.testing.assert_allclose(_slope(v.test_line), 2 / (3 + 8))
     legend = [label.text for _, label in v.curve_legend.items]
-    assert "train: random slope in [1/u, 1/l]" in legend
+    assert "train: slopes in [1/u, 1/l]" in legend
     assert "test: 2/(l+u)" in legend
     assert "paper convention" in v.info_text and "torch.nn.RReLU" in v.info_text
     # f(x) itself is the test-time function

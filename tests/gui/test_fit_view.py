@@ -13,7 +13,10 @@ from pyqtgraph.exporters import ImageExporter
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
 from regviz.gui.session import METHOD_COLORS, LiveState, build_run, make_frame, member_label
-from regviz.gui.views.fit_view import DIVERGED_COLOR, FitView
+from regviz.gui.style import LIGHT
+from regviz.gui.views.fit_view import FitView
+
+DIVERGED_COLOR = LIGHT.diverged
 
 
 def _run(methods=("l1", "l2"), steps=200):
@@ -67,11 +70,11 @@ def test_points_and_clean_line_equal_the_dataset(view, run):
     np.testing.assert_array_equal(x[: ds.outlier_train.sum()], ds.x_train[ds.outlier_train])
     np.testing.assert_array_equal(y[: ds.outlier_train.sum()], ds.y_train[ds.outlier_train])
     assert view.outlier_points.opts["symbolBrush"] is None  # a ring, not a dot
-    assert pg.mkPen(view.outlier_points.opts["symbolPen"]).color().name() == "#d93025"
+    assert pg.mkPen(view.outlier_points.opts["symbolPen"]).color().name() == LIGHT.outlier
     # The clean line y = slope x + intercept, dashed.
     x, y = view.clean_line.getData()
     np.testing.assert_allclose(y, ds.clean_slope * x + ds.clean_intercept)
-    assert view.clean_line.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+    assert view.clean_line.opts["pen"].style() == QtCore.Qt.PenStyle.CustomDashLine  # long dashes, no model's
     assert {"train points", "test points", "outliers", "clean line"} <= set(_legend_texts(view))
     assert view.plot.getAxis("bottom").labelText == "x"
     assert view.plot.getAxis("left").labelText == "y"
@@ -136,7 +139,7 @@ def test_colours_and_labels_follow_a_live_method_change(view, run):
     assert view.legend.getLabel(view.curves[0]).text.startswith("L2")
 
 
-def test_a_diverged_model_is_dashed_grey_and_labelled(view, run):
+def test_a_diverged_model_is_dotted_grey_and_labelled(view, run):
     engine, setup, state = run
     view.set_setup(setup)
     view.render(state)
@@ -145,7 +148,7 @@ def test_a_diverged_model_is_dashed_grey_and_labelled(view, run):
     assert state.diverged.tolist() == [False, True]
     view.render(state)
     gone, alive = view.curves[1], view.curves[0]
-    assert gone.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+    assert gone.opts["pen"].style() == QtCore.Qt.PenStyle.DotLine
     assert _pen_color(gone) == DIVERGED_COLOR
     assert view.legend.getLabel(gone).text.endswith("(diverged)")
     assert alive.opts["pen"].style() == QtCore.Qt.PenStyle.SolidLine
@@ -210,8 +213,8 @@ def test_exported_image_is_a_real_picture(qtbot, view, run):
     for method in ("l1", "l2"):  # each model's curve is drawn in its colour
         rgb = [int(METHOD_COLORS[method][i : i + 2], 16) for i in (1, 3, 5)]
         assert (pixels == rgb).all(axis=1).sum() > 100
-    ring = (pixels[:, 0] > 180) & (pixels[:, 1] < 90) & (pixels[:, 2] < 90)
-    assert ring.sum() > 50  # the red outlier rings
+    ring = (np.abs(pixels.astype(int) - [0xcc, 0x79, 0xa7]).sum(axis=1) < 30)
+    assert ring.sum() > 50  # the reddish-purple outlier rings
 
 
 def test_a_state_without_frames_draws_nothing_and_does_not_fail(view, run):

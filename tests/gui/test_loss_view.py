@@ -102,10 +102,14 @@ def test_raw_curves_equal_the_state(view, run):
         np.testing.assert_array_equal(y, state.test_error[:, k])
         assert markers.isVisible()
         np.testing.assert_array_equal(markers.getData()[1], state.test_error[:, k])
-    # terms by line style, models by colour
-    styles = {term: view.curves[term][0].opts["pen"].style() for term in expected}
-    assert len(set(styles.values())) == 3
+    # models by colour and dash pattern (recognisable without colour), terms by opacity and width
     assert [_pen_color(c) for c in view.curves["total"]] == [METHOD_COLORS["l1"], METHOD_COLORS["l2"]]
+    assert view.curves["total"][0].opts["pen"].style() != view.curves["total"][1].opts["pen"].style()
+    alphas = {term: view.curves[term][0].opts["pen"].color().alpha() for term in expected}
+    assert alphas["data"] < alphas["total"] == alphas["penalty"]
+    _set(view.smooth_check, True)
+    view.render(state)
+    assert view.curves["total"][0].opts["pen"].widthF() > view.curves["penalty"][0].opts["pen"].widthF()
     # the plots share the x axis
     assert view.error_plot.vb.linkedView(pg.ViewBox.XAxis) is view.loss_plot.vb
 
@@ -115,7 +119,7 @@ def test_legend_has_models_and_terms(view, run):
     view.set_setup(setup)
     view.render(state)
     texts = [label.text for _sample, label in view.legend.items]
-    assert texts == [member_label(m) for m in setup.members] + ["total", "data term", "penalty term"]
+    assert texts == [member_label(m) for m in setup.members] + ["total (thick)", "data term (faint)", "penalty (thin)"]
 
 
 def test_smoothing_changes_the_plotted_data_and_redraws_when_paused(view, run):

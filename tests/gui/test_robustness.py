@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.engine import MemberSpec
@@ -191,3 +193,32 @@ def test_a_negative_outlier_shift_puts_the_outliers_below_the_line(qtbot, window
     window.findChild(QtWidgets.QDoubleSpinBox, "data_noise_scale").setValue(1.0)  # later edits still apply
     qtbot.waitUntil(lambda: state(window).setup.config.data.noise_scale == 1.0, timeout=30000)
     assert window.panel.config == window.controller.config
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_killed_window_leaves_no_trainer_behind(tmp_path, sig):
+    """SIGKILL or SIGTERM on the window runs no clean-up in it: the trainer must end by itself
+    (it once trained on, orphaned, for an hour and grew to 6.7 GB)."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    probe = Path(__file__).resolve().parents[1] / "orphan_probe.py"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    window = subprocess.Popen([sys.executable, str(probe)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True, env=env)
+    try:
+        trainer = int(window.stdout.readline())  # the window trains: its trainer runs
+        os.kill(window.pid, sig)
+        window.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{trainer}").exists() and time.monotonic() < deadline:
+            state = Path(f"/proc/{trainer}/stat").read_text().split()[2] if Path(f"/proc/{trainer}/stat").exists() else "X"
+            if state == "Z":  # exited, not yet reaped by init
+                break
+            time.sleep(0.1)
+        assert not Path(f"/proc/{trainer}").exists() or state == "Z", "the trainer outlived its window"
+    finally:
+        if window.poll() is None:
+            window.kill()

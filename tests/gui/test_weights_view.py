@@ -16,7 +16,10 @@ from regviz.core import analysis
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
 from regviz.gui.session import METHOD_COLORS, LiveState, build_run, make_frame, member_label
-from regviz.gui.views.weights_view import WeightsView, weight_level
+from regviz.gui.views.weights_view import WeightsView
+from regviz.gui.weights_math import weight_level
+
+from layout_check import text_problems
 
 
 def _run(methods=("l1", "l2"), steps=2000, **changes):
@@ -47,7 +50,7 @@ def view(qtbot, pair):
 
 
 def _percent(text: str) -> float:
-    return float(re.search(r"sparsity (\d+)%", text).group(1))
+    return float(re.search(r"(\d+)% off", text).group(1))
 
 
 def test_object_name_and_one_panel_per_matrix(view, pair):
@@ -90,7 +93,7 @@ def test_levels_fixed_symmetric_and_one_colour_bar_across_frames(qtbot, pair):
     # the images really changed between frames, the scale did not
     np.testing.assert_array_equal(v.panel(0, 1).image.image, state.snapshot.weights[1][0])
     # one colour bar controls every heatmap, with a white middle (0 = off)
-    assert sum(isinstance(item, type(v.colorbar)) for item in v.graphics.ci.items) == 1
+    assert sum(isinstance(item, type(v.colorbar)) for item in v.graphics.scene().items()) == 1
     assert len(v.colorbar.img_list) == 8
     white = v.colormap.map(0.5, mode="byte")
     assert tuple(int(c) for c in white[:3]) == (255, 255, 255)
@@ -202,13 +205,13 @@ def test_describe_at_reads_the_cell_under_the_mouse(qtbot, view, pair):
     assert view.describe_at(margin) is None
     # the scene's mouse signal drives the hover label and the tooltip
     view.graphics.scene().sigMouseMoved.emit(scene_pos)
-    assert view.hover_label.text.startswith(f"layer 2, w[{i},{j}] = {w[i, j]:+.4f}")
+    assert view.hover_label.text().startswith(f"layer 2, w[{i},{j}] = {w[i, j]:+.4f}")
     assert view.graphics.toolTip().startswith(f"layer 2, w[{i},{j}] = {w[i, j]:+.4f}")
     off_pos = panel.plot.vb.mapViewToScene(QtCore.QPointF(0.5, 0.5))
     view.graphics.scene().sigMouseMoved.emit(off_pos)
     assert view.graphics.toolTip() == off
     if "off" in off:
-        assert "&lt;" in view.hover_label.text  # the label is HTML: "|w| < 0.01" must be escaped
+        assert "|w| < 0.01" in view.hover_label.text()  # shown as plain text, not taken for HTML
 
 
 def test_hover_follows_the_training_under_a_still_mouse(qtbot):
@@ -222,12 +225,12 @@ def test_hover_follows_the_training_under_a_still_mouse(qtbot):
     qtbot.waitExposed(v)
     pos = v.panel(0, 1).plot.vb.mapViewToScene(QtCore.QPointF(2.5, 4.5))
     v.graphics.scene().sigMouseMoved.emit(pos)
-    before = v.hover_label.text
+    before = v.hover_label.text()
     assert before.startswith(f"layer 2, w[4,2] = {state.snapshot.weights[1][0][4, 2]:+.4f}")
     state.apply(make_frame(engine, setup, 0, [engine.step(500)]))
     v.render(state)
-    assert v.hover_label.text.startswith(f"layer 2, w[4,2] = {state.snapshot.weights[1][0][4, 2]:+.4f}")
-    assert v.hover_label.text != before
+    assert v.hover_label.text().startswith(f"layer 2, w[4,2] = {state.snapshot.weights[1][0][4, 2]:+.4f}")
+    assert v.hover_label.text() != before
 
 
 def test_arbitrary_layer_sizes_and_four_models(qtbot):
@@ -247,12 +250,12 @@ def test_arbitrary_layer_sizes_and_four_models(qtbot):
     assert v.level == pytest.approx(1.3)  # sqrt(6/4) = 1.22 rounded up
     v.show()
     qtbot.waitExposed(v)
-    # four grids and the colour bar fit a 900-pixel-wide window
-    assert v.graphics.ci.effectiveSizeHint(QtCore.Qt.SizeHint.MinimumSize).width() <= 900
+    # four grids and the colour bar fit a 900-pixel-wide window, with readable cells
     assert v.colorbar.sceneBoundingRect().right() <= v.graphics.width() + 1
+    assert min(min(p.cell_px) for p in v.panels) >= 7.5
 
 
-def test_narrow_canvas_switches_to_short_texts_and_back(qtbot, pair):
+def test_narrow_canvas_wraps_its_texts_instead_of_overflowing(qtbot, pair):
     _, setup, state = pair
     v = WeightsView()
     qtbot.addWidget(v)
@@ -261,15 +264,34 @@ def test_narrow_canvas_switches_to_short_texts_and_back(qtbot, pair):
     v.render(state)
     v.show()
     qtbot.waitExposed(v)
-    assert "<br>" not in v.panel(0, 1).heading.text
-    assert v.panel(0, 0).plot.getAxis("left").labelText == "input neuron i (row)"
-    v.resize(600, 420)
-    qtbot.waitUntil(lambda: "<br>sparsity" in v.panel(0, 1).heading.text)  # two-line headings
-    assert v.panel(0, 0).plot.getAxis("left").labelText == "in i (row)"
-    assert " cut" in v.models[0].title.text
-    v.resize(1400, 700)
-    qtbot.waitUntil(lambda: "<br>" not in v.panel(0, 1).heading.text)
+    for width in (1400, 560, 300):  # texts wrap onto more lines; nothing is cut or overlaps
+        v.resize(width, 420)
+        qtbot.waitUntil(lambda: v.graphics.width() <= width and text_problems(v) == [], timeout=10000)
+        v.render(state)
     assert "hidden neurons disconnected" in v.models[0].title.text
+
+
+def test_models_that_do_not_fit_are_picked_not_shrunk(qtbot):
+    _, setup, state = _run(methods=("l1", "l2", "none", "elasticnet"), steps=50)
+    v = WeightsView()
+    qtbot.addWidget(v)
+    v.resize(520, 360)  # a quarter of a 1280x720 window
+    v.set_setup(setup)
+    v.render(state)
+    v.show()
+    qtbot.waitExposed(v)
+    # the canvas checks the cells it really got and shows fewer models until they are readable
+    qtbot.waitUntil(lambda: min(min(p.cell_px) for p in v.panels) >= 7.45, timeout=10000)
+    assert 1 <= len(v.models) < 4 and v.shown == list(range(len(v.models)))  # L1 first, then L2
+    assert v.show_label.isVisible() and len(v.show_buttons) == 4
+    v.show_buttons[3].setChecked(True)  # pick elastic net: it takes the place of the longest shown
+    qtbot.waitUntil(lambda: 3 in v.shown, timeout=10000)
+    v.render(state)
+    last = next(m for m in v.models if m.index == 3)
+    np.testing.assert_array_equal(last.panels[1].image.image, state.snapshot.weights[1][3])
+    v.resize(1800, 900)  # room for all four: no choice needed
+    qtbot.waitUntil(lambda: v.shown == [0, 1, 2, 3], timeout=10000)
+    assert not v.show_label.isVisible()
 
 
 def test_diverged_model_is_flagged_and_drawn(qtbot, pair):
@@ -319,7 +341,7 @@ def test_a_new_run_rebuilds_the_grid(qtbot, pair):
     _, single, single_state = _run(methods=("l2",), steps=20, **{"model.hidden_layers": (5,)})
     v.render(single_state)
     assert len(v.models) == 1 and [p.shape for p in v.panels] == [(1, 5), (5, 1)]
-    assert sum(isinstance(item, type(v.colorbar)) for item in v.graphics.ci.items) == 1
+    assert sum(isinstance(item, type(v.colorbar)) for item in v.graphics.scene().items()) == 1
     assert len(v.colorbar.img_list) == 2
 
 
@@ -330,6 +352,6 @@ def test_a_new_run_of_the_same_shape_reuses_the_panels(qtbot, view, pair):
     view.render(state)
     assert view.panels == panels and view.colorbar is colorbar  # the same items, refilled
     assert all(p.marked == ((), ()) for p in view.panels)
-    assert "λ=0.07" in view.models[0].title.text and "sparsity" in view.models[0].title.text
+    assert "λ=0.07" in view.models[0].title.text and "% off" in view.models[0].title.text
     for panel, w in zip(view.panels[:4], state.snapshot.weights):
         np.testing.assert_array_equal(panel.image.image, w[0])  # the new run's initial weights

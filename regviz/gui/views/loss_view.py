@@ -1,7 +1,8 @@
 """The loss canvas: per model the data term, the penalty term and their total over the steps (top),
 and the test error once per epoch (bottom, x axis shared).
 
-Models are told apart by colour (their method's), terms by line style.
+Models are told apart by colour and dash pattern (their method's), terms by width and opacity:
+the total thick, the data term faint, the penalty thin. The legend flows above the plots.
 
 Histories grow to 100k+ steps at 30-60 redraws a second, so the top plot never hands pyqtgraph the
 whole history: it draws a peak envelope (max and min of each bucket of steps, like pyqtgraph's
@@ -19,24 +20,24 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 
-from regviz.core.engine import MemberSpec
+from regviz.core.records import MemberSpec
 from regviz.gui.plotmath import (ENVELOPE_BUCKETS, IncrementalEnvelope, IncrementalSmooth, clip_far, nice_ceil,
                                  peak_envelope, smoothing_window, y_limits)
-from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup
-from regviz.gui.views.base import CanvasView
-from regviz.gui.views.fit_view import AXIS_COLOR, DIVERGED_COLOR, member_legend_text, style_plot
+from regviz.gui.session import LiveState, RunSetup
+from regviz.gui.style import Theme
+from regviz.gui.views.base import CanvasView, axis_label, member_legend_text, method_pen, style_plot
+from regviz.gui.views.items import FlowLegend
 
-# Line style per loss term: (key, legend text, Qt pen style). Every pen is 1 px wide on purpose:
-# Qt strokes a wider dashed pen along every pixel of a noisy path; measured here, one repaint of
-# 4,000 noisy steps took 0.85 s with a 2 px dashed pen against 7 ms with a 1 px one.
+# Per loss term: (key, legend text, width, opacity). The model's dash pattern is kept for every term.
+# A dashed pen wider than 1 px is stroked along every pixel of a noisy path (one repaint of 4,000
+# raw steps took 0.85 s at 2 px against 7 ms at 1 px, measured), so only smoothed curves get wider.
 TERMS = (
-    ("total", "total", QtCore.Qt.PenStyle.SolidLine),
-    ("data", "data term", QtCore.Qt.PenStyle.DashLine),
-    ("penalty", "penalty term", QtCore.Qt.PenStyle.DotLine),
+    ("total", "total (thick)", 2.0, 255),
+    ("data", "data term (faint)", 1.0, 110),
+    ("penalty", "penalty (thin)", 1.0, 255),
 )
-DASH_PATTERN = [5.0, 3.0]  # longer dashes than Qt's default 4-2, easier to tell from solid at 1 px
 
 LOG_FLOOR = 1e-4  # log scale: zeros (the penalty of an unregularised model) are drawn at this floor
 MAX_MARKER_POINTS = 600  # test-error markers are drawn while at most this many (all models) are in view
@@ -45,10 +46,12 @@ HEADROOM = 1.25  # when the history reaches the right edge, the x range grows to
 CLIP_HEIGHTS = 20.0  # values further than this many view heights outside the view are clipped
 
 
-def term_pen(color, style, width: float = 1) -> QtGui.QPen:
-    pen = pg.mkPen(color, width=width, style=style)
-    if style == QtCore.Qt.PenStyle.DashLine:
-        pen.setDashPattern(DASH_PATTERN)
+def term_pen(theme: Theme, method: str, term: str, smoothed: bool) -> QtGui.QPen:
+    _key, _text, width, alpha = next(t for t in TERMS if t[0] == term)
+    pen = method_pen(theme, method, width if smoothed else 1.0, alpha)
+    if not smoothed:
+        pen.setWidthF(1.0)
+        pen.setCosmetic(True)
     return pen
 
 
@@ -61,7 +64,7 @@ class LossView(CanvasView):
 
     def __init__(self, parent=None):
         super().__init__("lossCanvas", parent)
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(self.theme.background)
         self.smooth_check = QtWidgets.QCheckBox("Smooth")
         self.smooth_check.setObjectName("lossSmoothCheck")
         self.smooth_check.setToolTip("Moving average over about one epoch of steps")
@@ -77,7 +80,7 @@ class LossView(CanvasView):
 
         self.loss_plot: pg.PlotItem | None = None
         self.error_plot: pg.PlotItem | None = None
-        self.legend: pg.LegendItem | None = None
+        self.legend: FlowLegend | None = None
         self.curves: dict[str, list[pg.PlotCurveItem]] = {}  # term -> one curve per model
         self.error_curves: list[pg.PlotCurveItem] = []
         self.error_markers: list[pg.ScatterPlotItem] = []
@@ -112,6 +115,7 @@ class LossView(CanvasView):
     # and invalidates, so the window's next render_if_changed draws too, even while paused.
     def _on_smooth_toggled(self, _checked: bool) -> None:
         self._y_fresh = True  # raw spikes and a smoothed curve want different ranges
+        self._style_key = None  # and different pens (see TERMS)
         self._redraw()
         self.invalidate()
 
@@ -145,24 +149,37 @@ class LossView(CanvasView):
             return
         self._build()
 
-    def _build(self) -> None:
-        setup = self._setup
-        self.graphics.clear()
+    def rebuild(self) -> None:
+        if self._setup is not None:
+            state = self._state
+            self._setup, setup = None, self._setup
+            self.set_setup(setup)
+            if state is not None:
+                self.render(state)
 
-        top = self.graphics.addPlot(row=0, col=0)
-        bottom = self.graphics.addPlot(row=1, col=0)
-        self.graphics.ci.layout.setRowStretchFactor(0, 3)
-        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+    def _build(self) -> None:
+        setup, theme = self._setup, self.theme
+        self.graphics.clear()
+        layout = self.graphics.ci
+        layout.setContentsMargins(4, 4, 4, 4)
+        # The legend flows above the plots (models, then terms), never over a curve. Its entries
+        # are legend-only items: clicking one hides that model or that term everywhere.
+        self.legend = FlowLegend(theme.foreground, theme.pt(9))
+        layout.addItem(self.legend, row=0, col=0)
+        top = layout.addPlot(row=1, col=0)
+        bottom = layout.addPlot(row=2, col=0)
+        layout.layout.setRowStretchFactor(1, 3)
+        layout.layout.setRowStretchFactor(2, 2)
         self.loss_plot, self.error_plot = top, bottom
         for plot in (top, bottom):
-            style_plot(plot)
+            style_plot(plot, theme)
             plot.setMenuEnabled(False, enableViewBoxMenu=True)  # keep "View All"; no per-plot options
-            plot.getAxis("left").setWidth(AXIS_WIDTH)
+            plot.getAxis("left").setWidth(AXIS_WIDTH * theme.font_scale)
         top.setLogMode(y=self.log_scale)  # the test error spans about a decade: it stays linear
-        top.setLabel("left", "loss per step", color=AXIS_COLOR)
+        axis_label(top, "left", "loss per step", theme)
         top.getAxis("bottom").setStyle(showValues=False)
-        bottom.setLabel("left", "test Σ|error|", color=AXIS_COLOR)
-        bottom.setLabel("bottom", "step", color=AXIS_COLOR)
+        axis_label(bottom, "left", "test Σ|error|", theme)
+        axis_label(bottom, "bottom", "step", theme)
         bottom.setXLink(top)
         # Both ranges are set by render (see _render_losses): pyqtgraph's autorange would move the
         # axes every frame and let a diverged model's 1e237 stretch the y axis flat.
@@ -172,43 +189,36 @@ class LossView(CanvasView):
 
         self.curves = {key: [] for key, *_ in TERMS}
         self.error_curves, self.error_markers = [], []
+        smoothed = self.smoothing
         for member in setup.members:
-            color = METHOD_COLORS.get(member.method, "#000000")
-            for key, _text, style in TERMS:
-                curve = self._add_curve(top, term_pen(color, style))
+            for key, *_rest in TERMS:
+                curve = self._add_curve(top, term_pen(theme, member.method, key, smoothed))
                 # The noisy data term at the bottom, the total over it, the smooth penalty on
                 # top (so that it stays visible over the raw, unsmoothed band of the others).
                 curve.setZValue({"data": 0, "total": 1, "penalty": 2}[key])
                 self.curves[key].append(curve)
-            self.error_curves.append(self._add_curve(bottom, pg.mkPen(color, width=1)))
+            self.error_curves.append(self._add_curve(bottom, method_pen(theme, member.method, 1.5)))
             # Markers are a separate scatter, updated only while few enough are in view.
-            markers = pg.ScatterPlotItem(symbol="o", size=5, pen=None, brush=pg.mkBrush(color))
+            markers = pg.ScatterPlotItem(symbol="o", size=5 * theme.font_scale, pen=None,
+                                         brush=pg.mkBrush(theme.method_color(member.method)))
             bottom.addItem(markers)
             self.error_markers.append(markers)
         self._markers_shown = True
         self._errors_key = None
 
-        # Legend: one entry per model (its colour) in the first column, one per term (its line
-        # style, in grey) in the second. The entries are legend-only items: clicking one hides that
-        # model or that term everywhere.
-        self.legend = top.addLegend(offset=(-8, 8), labelTextColor=AXIS_COLOR,
-                                    brush=pg.mkBrush(255, 255, 255, 200), pen=pg.mkPen("#dadce0"))
-        self._model_keys = [pg.PlotDataItem(pen=pg.mkPen(METHOD_COLORS.get(m.method, "#000000"), width=3))
-                            for m in setup.members]
-        self._term_keys = [pg.PlotDataItem(pen=term_pen("#5f6368", style, width=1.5))
-                           for _key, _text, style in TERMS]
-        for k, (item, member) in enumerate(zip(self._model_keys, setup.members)):
-            self._add_legend_entry(item, member_legend_text(member, False), k, 0)
-        for t, (item, (_key, text, _style)) in enumerate(zip(self._term_keys, TERMS)):
-            self._add_legend_entry(item, text, t, 1)
-        self.legend.layout.setColumnSpacing(1, 14)  # a gap between the model and term columns
-        self.legend.updateSize()
+        self._model_keys = [pg.PlotDataItem(pen=method_pen(theme, m.method, 2.5)) for m in setup.members]
+        self._term_keys = [pg.PlotDataItem(pen=_term_key_pen(theme, width, alpha)) for _k, _t, width, alpha in TERMS]
+        for item, member in zip(self._model_keys, setup.members):
+            self.legend.addItem(item, member_legend_text(member, False))
+        for item, (_key, text, _width, _alpha) in zip(self._term_keys, TERMS):
+            self.legend.addItem(item, text)
         self.legend.sigSampleClicked.connect(self._on_legend_clicked)
 
         for vb in (top.vb, bottom.vb):
             vb.sigRangeChangedManually.connect(self._on_manual_range)
             vb.sigStateChanged.connect(self._on_view_state_changed)
         top.vb.sigXRangeChanged.connect(self._on_x_range_changed)
+        self.fit_layout()
         self.invalidate()
 
     @staticmethod
@@ -219,18 +229,6 @@ class LossView(CanvasView):
         plot.addItem(curve)
         return curve
 
-    def _add_legend_entry(self, item: pg.PlotDataItem, text: str, row: int, column: int) -> None:
-        """LegendItem.addItem fills row by row; this puts models and terms in their own columns."""
-        legend = self.legend
-        sample = pg.ItemSample(item)
-        label = pg.LabelItem(text, color=legend.opts["labelTextColor"], justify="left",
-                             size=legend.opts["labelTextSize"])
-        sample.sigClicked.connect(legend.sigSampleClicked)
-        legend.items.append((sample, label))
-        legend.layout.addItem(sample, row, 2 * column, alignment=QtCore.Qt.AlignmentFlag.AlignVCenter)
-        legend.layout.addItem(label, row, 2 * column + 1)
-
-    # ------------------------------------------------------------------ interaction
     def _on_legend_clicked(self, _item) -> None:
         self._apply_visibility()
         self._y_fresh = True
@@ -308,7 +306,7 @@ class LossView(CanvasView):
         history = state.history
         if not smoothed:
             return {term: (lambda a, b, t=term: (history.high(t)[a:b], history.low(t)[a:b]))
-                    for term, _text, _style in TERMS}
+                    for term, *_rest in TERMS}
         if "smooth" not in self._caches:
             window, k = smoothing_window(self._setup), self._setup.size
             self._caches["smooth"] = (IncrementalSmooth(window, k), IncrementalSmooth(window, k))
@@ -360,7 +358,7 @@ class LossView(CanvasView):
         smoothed, log = self.smoothing, self.log_scale
         rows = self._term_rows(state, smoothed)
         drawn = {}
-        for term, _text, _style in TERMS:
+        for term, *_rest in TERMS:
             x, values = self._decimated((term, smoothed), n, rows[term], steps, start, stop)
             if log:  # PlotCurveItem draws what it gets: the log axis wants log10 values
                 values = np.log10(np.maximum(values, LOG_FLOOR))  # NaN (diverged) stays a gap
@@ -422,19 +420,26 @@ class LossView(CanvasView):
         return y0 - CLIP_HEIGHTS * (y1 - y0), y1 + CLIP_HEIGHTS * (y1 - y0)
 
     def _restyle(self, members, diverged: np.ndarray) -> None:
+        theme, smoothed = self.theme, self.smoothing
         for k, member in enumerate(members):
             gone = bool(diverged[k]) if k < len(diverged) else False
-            color = METHOD_COLORS.get(member.method, "#000000")
-            for key, _text, style in TERMS:
-                self.curves[key][k].setPen(term_pen(color, style))
-            self.error_curves[k].setPen(pg.mkPen(color, width=1))
-            self.error_markers[k].setBrush(pg.mkBrush(color))
-            self._model_keys[k].setPen(pg.mkPen(color, width=3))
+            for key, *_rest in TERMS:
+                self.curves[key][k].setPen(term_pen(theme, member.method, key, smoothed))
+            self.error_curves[k].setPen(method_pen(theme, member.method, 1.5))
+            self.error_markers[k].setBrush(pg.mkBrush(theme.method_color(member.method)))
+            self._model_keys[k].setPen(method_pen(theme, member.method, 2.5))
             label = self.legend.getLabel(self._model_keys[k])
             if label is not None:
-                label.setText(member_legend_text(member, gone), color=DIVERGED_COLOR if gone else AXIS_COLOR)
+                label.setText(member_legend_text(member, gone), color=theme.diverged if gone else theme.foreground)
         self.legend.updateSize()
         for sample, _ in self.legend.items:
             sample.update()
         self._y_fresh = True  # e.g. a model diverged: the range can shrink back to the others
         self._apply_visibility()
+
+
+def _term_key_pen(theme: Theme, width: float, alpha: int) -> QtGui.QPen:
+    """The legend's sample of a term: the muted colour at that term's width and opacity."""
+    color = pg.mkColor(theme.muted)
+    color.setAlpha(alpha)
+    return pg.mkPen(color, width=theme.width(width))

@@ -1,19 +1,19 @@
 """The weights canvas: one heatmap per weight matrix, so L1 switching neurons off is visible.
 
-Each model gets a grid of panels (2x2 for the reference net's four matrices, as in the article);
-in compare mode the models' grids stand side by side under their labels, in their colours. A
-panel shows W[l] as stored by the engine, [in, out]: row i = input neuron, column j = output
-neuron (no transpose: the ImageItems are row-major).
+Each model gets a grid of panels (2x2 for the reference net's four matrices, as in the article).
+In compare mode the models' grids are laid out side by side or in rows, whichever keeps the cells
+biggest; when not all fit with cells of at least 8 px (weights_math.arrange_models), the control
+row offers "Show:" toggles to pick which. A panel shows W[l] as stored by the engine, [in, out]:
+row i = input neuron, column j = output neuron.
 
 One fixed, symmetric blue-white-red scale serves every panel and model, with a single colour bar:
-its limit L is chosen once per run (the largest Xavier/Glorot init bound of the net, rounded up to
-0.1) and never follows the data, so frames are comparable and a weight near 0 always reads as white
-("off"). Weights beyond +-L show at full colour. A hidden neuron that analysis.disconnected_neurons
-finds cut off is marked with a small triangle on its column of the incoming matrix and on its row
-of the outgoing matrix.
+its limit L is chosen once per run (the largest Xavier/Glorot bound of the net, rounded up to 0.1)
+and never follows the data, so frames are comparable and a weight near 0 always reads as white
+("off"). A hidden neuron that analysis.disconnected_neurons finds cut off is marked with a small
+triangle on its column of the incoming matrix and on its row of the outgoing matrix.
 
-Items are built once per run (set_setup); render() only calls setImage on every panel and, when
-the text or the set of disconnected neurons changed, updates titles and markers.
+Items are built once per run (set_setup), or again when the arrangement changes with the size;
+render() only calls setImage on every panel and, when texts or marks changed, updates them.
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core import analysis
-from regviz.gui.session import METHOD_COLORS, LiveState, RunSetup, member_label
-from regviz.gui.views.base import CanvasView, FreeWidthLabel
+from regviz.gui.session import LiveState, RunSetup, member_label
+from regviz.gui.views.base import CanvasView
+from regviz.gui.views.items import WrapLabel
+from regviz.gui.views.weights_items import CellRects, Markers, cell_grid_path, index_ticks, static_path
+from regviz.gui.weights_math import (MIN_CELL_PX, Arrangement, Overheads, arrange_models, column_widths,
+                                    format_weight, row_heights, weight_level, without_header)
 
-AXIS_COLOR = "#3c4043"
-GRID_COLOR = "#d5d7da"
-FRAME_COLOR = "#80868b"
-MARKER_COLOR = "#202124"
-DIVERGED_COLOR = "#d93025"
 # Blue (negative) - white (zero, "off") - red (positive); ColorBrewer RdBu with a pure-white middle.
 DIVERGING_COLORS = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#ffffff",
                     "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
@@ -43,7 +42,9 @@ MARKER_SIZE = 9
 MAX_GRID_CELLS = 40
 LUT_POINTS = 512
 HOVER_HINT = "hover over a cell to read its weight"
-COMPACT_PANEL_PX = 175  # narrower panels get two-line headings and short axis titles
+CAPTION_MIN_HEIGHT = 460  # px: below this the caption line goes to the tooltip
+CAPTION = (f"W[i, j]: row i = input neuron (in), column j = output neuron (out) · white = off: |w| &lt; "
+           f"{analysis.SPARSITY_THRESHOLD:g} · ▼ ▶ a disconnected hidden neuron")
 
 
 def diverging_colormap() -> pg.ColorMap:
@@ -51,64 +52,19 @@ def diverging_colormap() -> pg.ColorMap:
     return pg.ColorMap(positions, [pg.mkColor(c) for c in DIVERGING_COLORS], name="regviz-weights")
 
 
-def weight_level(layer_sizes) -> float:
-    """The colour limit L for a run: the largest Xavier/Glorot bound sqrt(6 / (in + out)), rounded
-    up to a multiple of 0.1. Fixed for the run; weights beyond +-L saturate."""
-    bounds = [math.sqrt(6.0 / (a + b)) for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-    return math.ceil(max(bounds) * 10.0 - 1e-9) / 10.0
-
-
-def grid_shape(layers: int) -> tuple[int, int]:
-    """(rows, columns) of one model's grid: 2x2 for four matrices, as in the article."""
-    cols = max(1, math.ceil(math.sqrt(layers)))
-    return math.ceil(layers / cols), cols
-
-
-def format_weight(value: float) -> str:
-    if value == 0.0:
-        return "0 (exact zero)"
-    text = f"{value:+.4f}"
-    if not math.isfinite(value):
-        return f"{value}"
-    if abs(value) < analysis.SPARSITY_THRESHOLD:
-        text += f"  (off: |w| < {analysis.SPARSITY_THRESHOLD:g})"
-    return text
-
-
-def _index_ticks(count: int) -> list[list[tuple[float, str]]]:
-    """Ticks at cell centres labelled with the neuron index; multiples of 5 are the major level
-    (always drawn), the rest a minor level pyqtgraph draws only when there is room."""
-    major = [(i + 0.5, str(i)) for i in range(count) if i % 5 == 0 or count <= 3]
-    minor = [(i + 0.5, str(i)) for i in range(count) if not (i % 5 == 0 or count <= 3)]
-    return [major, minor]
-
-
-def _cell_grid(rows: int, cols: int) -> tuple[np.ndarray, np.ndarray]:
-    """Line segments (connect='pairs') of a rows x cols cell grid."""
-    xs, ys = [], []
-    for j in range(cols + 1):
-        xs += [j, j]
-        ys += [0, rows]
-    for i in range(rows + 1):
-        xs += [0, cols]
-        ys += [i, i]
-    return np.asarray(xs, float), np.asarray(ys, float)
-
-
 @dataclass
 class _Panel:
     """One weight matrix of one model."""
 
-    model: int
-    layer: int  # 0-based; shown as "layer l + 1" / W(l + 1)
+    model: int  # the model's index in the ensemble
+    layer: int  # 0-based; shown as W(l + 1)
     shape: tuple[int, int]  # (in, out)
     plot: pg.PlotItem
-    heading: pg.LabelItem  # shape and sparsity
+    heading: WrapLabel  # shape and sparsity
     image: pg.ImageItem
-    markers: "_Markers"
+    cells: CellRects
+    markers: Markers
     matrix: np.ndarray | None = None
-    left_label: bool = False  # this panel carries the grid's axis titles
-    bottom_label: bool = False
     sparsity: float | None = None  # percent, of the matrix last drawn
     title: str = ""
     marked: tuple = ()  # (rows, columns) marked as disconnected
@@ -119,9 +75,10 @@ class _Panel:
 
 @dataclass
 class _Model:
+    index: int
     label: str
     color: str
-    title: pg.LabelItem
+    title: WrapLabel
     panels: list[_Panel] = field(default_factory=list)
     sparsity: float | None = None  # percent, over every matrix
     disconnected: int = 0
@@ -134,18 +91,34 @@ class WeightsView(CanvasView):
 
     def __init__(self, parent=None):
         super().__init__("weightsCanvas", parent)
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(self.theme.background)
         self.colormap = diverging_colormap()
         self.level = 1.0
         self.colorbar: pg.ColorBarItem | None = None
-        self.caption: pg.LabelItem | None = None
-        self.hover_label: pg.LabelItem | None = None
-        self.models: list[_Model] = []
+        self.caption: WrapLabel | None = None
+        self.models: list[_Model] = []  # the models shown
         self._setup: RunSetup | None = None
-        self._compact = False
-        self._grid_cols = 1
+        self._state: LiveState | None = None
+        self._arrangement: Arrangement | None = None
+        self._cap: int | None = None  # at most this many models: more measured cells below the minimum
+        self._caption_shown = False
+        self._priority: list[int] = []  # every model, the ones to show first (the user's picks) first
         self._hover_pos: QtCore.QPointF | None = None
         self._hover_text = ""
+        # the hover read-out lives in the control row: no room taken from the cells, and never exported
+        self.hover_label = QtWidgets.QLabel(HOVER_HINT, objectName="weightsHoverLabel")
+        self.hover_label.setMinimumWidth(10)
+        self.hover_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.show_label = QtWidgets.QLabel("Show:")
+        self.show_buttons: list[QtWidgets.QToolButton] = []
+        self.controls.addWidget(self.show_label)
+        self._buttons_row = QtWidgets.QHBoxLayout()
+        self.controls.addLayout(self._buttons_row)
+        self.controls.addStretch(1)
+        self.controls.addWidget(self.hover_label, 100)
+        self.show_label.setVisible(False)
+        self._relayout = QtCore.QTimer(self, singleShot=True, interval=120)
+        self._relayout.timeout.connect(self._rearrange_if_needed)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # ------------------------------------------------------------------ access for tests and export
@@ -160,20 +133,34 @@ class WeightsView(CanvasView):
     def images(self) -> list[pg.ImageItem]:
         return [p.image for p in self.panels]
 
+    @property
+    def shown(self) -> list[int]:
+        return [m.index for m in self.models]
+
+
     # ------------------------------------------------------------------ once per run
     def set_setup(self, setup: RunSetup) -> None:
         """Items for a new run: built anew when the shapes or the number of models changed, else
         the existing ones are emptied and relabelled (a reset costs milliseconds, not 100+)."""
-        shape = (setup.layer_sizes, setup.size)
-        if self._setup is not None and shape == (self._setup.layer_sizes, self._setup.size):
+        same = self._setup is not None and (setup.layer_sizes, setup.size) == (self._setup.layer_sizes, self._setup.size)
+        if same and self.models:
             self._refill(setup)
         else:
+            if len(self._priority) != setup.size:
+                self._priority = list(range(setup.size))
             self._build(setup)
+
+    def rebuild(self) -> None:
+        if self._setup is not None:
+            self._build(self._setup)
+            if self._state is not None:
+                self.render(self._state)
 
     def _refill(self, setup: RunSetup) -> None:
         self._setup = setup
-        for member, model in zip(setup.members, self.models):
-            model.label, model.color = member_label(member), METHOD_COLORS.get(member.method, "#000000")
+        for model in self.models:
+            member = setup.members[model.index]
+            model.label, model.color = member_label(member), self.theme.method_color(member.method)
             model.sparsity, model.disconnected, model.diverged = None, 0, False
             self._update_model_title(model)
             for panel in model.panels:
@@ -182,62 +169,87 @@ class WeightsView(CanvasView):
                 self._update_heading(panel)
                 if panel.marked != ((), ()):
                     self._mark(panel, (), ())
-        self._hover_text = ""
-        self.hover_label.setText(HOVER_HINT, color=AXIS_COLOR)
+        self._set_hover("")
         self.invalidate()
+
+    def _fit_arrangement(self, setup: RunSetup) -> Arrangement:
+        shapes = list(zip(setup.layer_sizes[:-1], setup.layer_sizes[1:]))
+        overheads = Overheads().scaled(self.theme.font_scale)
+        if self.height() < CAPTION_MIN_HEIGHT * self.theme.font_scale:
+            overheads = without_header(overheads)  # the caption is then the tooltip
+        # the canvas's own size (its plot area is not laid out until it is shown), less the controls
+        height = self.height() - self.controls.sizeHint().height() - 2
+        models = setup.size if self._cap is None else min(setup.size, self._cap)
+        return arrange_models(models, shapes, self.width(), height, overheads)
 
     def _build(self, setup: RunSetup) -> None:
         self._setup = setup
+        theme = self.theme
         self.graphics.clear()
         self.models = []
         sizes = setup.layer_sizes
         shapes = list(zip(sizes[:-1], sizes[1:]))
         self.level = weight_level(sizes)
-        grid_rows, grid_cols = grid_shape(len(shapes))
-        k_models = setup.size
-        self._grid_cols = grid_cols
-        self._compact = self._wants_compact()
+        arrangement = self._arrangement = self._fit_arrangement(setup)
+        grid_rows, grid_cols = arrangement.grid
+        across, bar_below, model_rows = arrangement.across, arrangement.bar_below, arrangement.model_rows
+        visible = sorted(self._priority[:arrangement.shown])
+        self._update_show_buttons(setup, visible)
 
         layout = self.graphics.ci
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
-        self.caption = FreeWidthLabel(self._caption_text(), color=AXIS_COLOR, size="8pt")
-        layout.addItem(self.caption, row=0, col=0, colspan=k_models + 1)
-
-        for k, member in enumerate(setup.members):
-            sub = layout.addLayout(row=1, col=k)
-            sub.setContentsMargins(2, 0, 6, 0)
+        self.caption = WrapLabel(CAPTION, color=theme.muted, size=theme.pt(8))
+        self.graphics.setToolTip(CAPTION.replace("&lt;", "<"))
+        self._caption_shown = self.height() >= CAPTION_MIN_HEIGHT * theme.font_scale
+        if self._caption_shown:  # on a small canvas the cells need the room: the caption is the tooltip
+            layout.addItem(self.caption, row=0, col=0, colspan=across + (0 if bar_below else 1))
+        for position, k in enumerate(visible):
+            member = setup.members[k]
+            r, c = divmod(position, across)
+            sub = layout.addLayout(row=1 + r, col=c)
+            sub.setContentsMargins(2, 0, 6, 4)
             sub.setSpacing(1)
-            title = FreeWidthLabel("", size="10pt", bold=True)
+            # columns and rows share the space in proportion to their cells (weights_math)
+            for column, cells in enumerate(column_widths(shapes, arrangement.grid)):
+                sub.layout.setColumnStretchFactor(column, cells)
+            for grid_row, cells in enumerate(row_heights(shapes, arrangement.grid)):
+                sub.layout.setRowStretchFactor(2 + 2 * grid_row, cells)
+            title = WrapLabel("", size=theme.pt(9.5), bold=True)
             sub.addItem(title, row=0, col=0, colspan=grid_cols)
-            model = _Model(label=member_label(member), color=METHOD_COLORS.get(member.method, "#000000"),
-                           title=title)
+            model = _Model(index=k, label=member_label(member), color=theme.method_color(member.method), title=title)
             for l, (fan_in, fan_out) in enumerate(shapes):
-                r, c = divmod(l, grid_cols)
-                heading = FreeWidthLabel("", color=AXIS_COLOR, size="8.5pt")
-                sub.addItem(heading, row=1 + 2 * r, col=c)
-                plot = sub.addPlot(row=2 + 2 * r, col=c)
-                # axis titles on the grid's left column and bottom row only: they say the same
-                panel = self._make_panel(plot, heading, k, l, fan_in, fan_out, left_label=c == 0,
-                                         bottom_label=r == grid_rows - 1 or l + grid_cols >= len(shapes))
+                pr, pc = divmod(l, grid_cols)
+                heading = WrapLabel("", color=theme.foreground, size=theme.pt(8))
+                sub.addItem(heading, row=1 + 2 * pr, col=pc)
+                plot = sub.addPlot(row=2 + 2 * pr, col=pc)
+                last_row = pr == grid_rows - 1 or l + grid_cols >= len(shapes)
+                panel = self._make_panel(plot, heading, k, l, fan_in, fan_out,
+                                         left_title=c == 0 and pc == 0, bottom_title=r == model_rows - 1 and last_row)
                 model.panels.append(panel)
             self.models.append(model)
             self._update_model_title(model)
 
-        self.colorbar = pg.ColorBarItem(
-            values=(-self.level, self.level), colorMap=self.colormap, interactive=False,
-            width=14, colorMapMenu=False)
+        # the colour bar under the grids or at their right, whichever leaves bigger cells
+        orientation = "horizontal" if bar_below else "vertical"
+        self.colorbar = pg.ColorBarItem(values=(-self.level, self.level), colorMap=self.colormap,
+                                        interactive=False, width=12 * theme.font_scale, colorMapMenu=False,
+                                        orientation=orientation)
+        font = QtGui.QFont()
+        font.setPointSizeF(8 * theme.font_scale)
         for name in ("left", "right", "top", "bottom"):
             axis = self.colorbar.getAxis(name)
-            axis.setPen(FRAME_COLOR)
-            axis.setTextPen(AXIS_COLOR)
-        self.colorbar.axis.setWidth(58)
+            axis.setPen(theme.frame)
+            axis.setTextPen(theme.foreground)
+            axis.setStyle(tickFont=font)
         L = self.level
-        self.colorbar.axis.setTicks([
-            [(-L, f"≤ {-L:g}"), (0.0, "0 = off"), (L, f"≥ {L:g}")],
-            [(-L / 2, f"{-L / 2:g}"), (L / 2, f"{L / 2:g}")],
-        ])
-        self.colorbar.getAxis("left").setLabel("weight w", color=AXIS_COLOR)
+        self.colorbar.axis.setTicks([[(-L, f"≤ {-L:g}"), (0.0, "0 = off"), (L, f"≥ {L:g}")],
+                                     [(-L / 2, f"{-L / 2:g}"), (L / 2, f"{L / 2:g}")]])
+        if bar_below:
+            self.colorbar.axis.setHeight(22 * theme.font_scale)
+        else:
+            self.colorbar.axis.setWidth(58 * theme.font_scale)
+            self.colorbar.axis.setLabel("weight w", color=theme.foreground, size=theme.pt(9))
         self.colorbar.setImageItem(self.images)
         # Same colours, finer table: a table of more than 256 entries makes pyqtgraph map the colours
         # in numpy and hand Qt an RGBX image, which draws about twice as fast as the Indexed8 image
@@ -245,54 +257,66 @@ class WeightsView(CanvasView):
         lut = self.colormap.getLookupTable(nPts=LUT_POINTS, alpha=False)
         for image in self.images:
             image.setLookupTable(lut)
-        layout.addItem(self.colorbar, row=1, col=k_models)
-
-        self.hover_label = FreeWidthLabel(HOVER_HINT, color=AXIS_COLOR, size="9pt")
-        self._hover_text = ""
-        layout.addItem(self.hover_label, row=2, col=0, colspan=k_models + 1)
+        if bar_below:
+            bar_row = layout.addLayout(row=1 + model_rows, col=0, colspan=across)
+            bar_row.setContentsMargins(0, 0, 0, 0)
+            bar_title = WrapLabel("weight w", color=theme.foreground, size=theme.pt(8.5), justify="right")
+            bar_row.addItem(bar_title, row=0, col=0)
+            bar_row.addItem(self.colorbar, row=0, col=1)
+            bar_row.layout.setColumnStretchFactor(0, 1)
+            bar_row.layout.setColumnStretchFactor(1, 3)
+        else:
+            layout.addItem(self.colorbar, row=1, col=across, rowspan=model_rows)
+        self._set_hover("")
+        self.fit_layout()
         self.invalidate()
+        self._relayout.start()  # check the cells once laid out
 
-    def _make_panel(self, plot: pg.PlotItem, heading: pg.LabelItem, k: int, l: int, fan_in: int, fan_out: int,
-                    left_label: bool, bottom_label: bool) -> _Panel:
+    def _make_panel(self, plot: pg.PlotItem, heading: WrapLabel, k: int, l: int, fan_in: int, fan_out: int,
+                    left_title: bool, bottom_title: bool) -> _Panel:
+        theme = self.theme
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.vb.invertY(True)  # row 0 at the top, as a matrix is written
         font = QtGui.QFont()
-        font.setPointSizeF(7.5)
+        font.setPointSizeF(7.5 * theme.font_scale)
         for name, count in (("left", fan_in), ("bottom", fan_out)):
             axis = plot.getAxis(name)
-            axis.setPen(FRAME_COLOR)
-            axis.setTextPen(AXIS_COLOR)
+            axis.setPen(theme.frame)
+            axis.setTextPen(theme.foreground)
             axis.setStyle(tickFont=font, tickLength=-3, tickTextOffset=2)
-            axis.setTicks(_index_ticks(count))
-        plot.getAxis("left").setWidth(36 if left_label else 20)
-        plot.getAxis("bottom").setHeight(32 if bottom_label else 16)
+            axis.setTicks(index_ticks(count))
+        plot.getAxis("left").setWidth((34 if left_title else 20) * theme.font_scale)
+        plot.getAxis("bottom").setHeight((30 if bottom_title else 16) * theme.font_scale)
+        if left_title:  # short titles; the caption (or the tooltip) says it in words
+            plot.setLabel("left", "in i", color=theme.muted, size=theme.pt(8))
+        if bottom_title:
+            plot.setLabel("bottom", "out j", color=theme.muted, size=theme.pt(8))
 
         image = pg.ImageItem(axisOrder="row-major")
         image.setLevels((-self.level, self.level))
         image.setColorMap(self.colormap)
         image.setImage(np.zeros((fan_in, fan_out)), autoLevels=False)
         plot.addItem(image)
-
+        cells = CellRects()
+        cells.setVisible(False)
+        plot.addItem(cells)
         if max(fan_in, fan_out) <= MAX_GRID_CELLS:  # cell lines; on a big matrix they would hide it
-            gx, gy = _cell_grid(fan_in, fan_out)
-            grid = _static_path(_segments_path(gx, gy), pg.mkPen(GRID_COLOR, width=1))
+            grid = static_path(cell_grid_path(fan_in, fan_out), pg.mkPen(theme.grid, width=1))
             grid.setZValue(5)
             plot.addItem(grid)
         outline = QtGui.QPainterPath()
         outline.addRect(QtCore.QRectF(0, 0, fan_out, fan_in))
-        frame = _static_path(outline, pg.mkPen(FRAME_COLOR, width=1))
+        frame = static_path(outline, pg.mkPen(theme.frame, width=1))
         frame.setZValue(6)
         plot.addItem(frame)
-        markers = _Markers()
+        markers = Markers(theme.foreground)
         markers.setZValue(7)
         plot.addItem(markers)
-
         plot.disableAutoRange()
         panel = _Panel(model=k, layer=l, shape=(fan_in, fan_out), plot=plot, heading=heading, image=image,
-                       markers=markers, left_label=left_label, bottom_label=bottom_label)
-        self._update_axis_titles(panel)
+                       cells=cells, markers=markers)
         self._update_heading(panel)
         self._fit_range(panel)
         plot.vb.sigResized.connect(lambda _vb, panel=panel: self._fit_range(panel))
@@ -315,76 +339,93 @@ class WeightsView(CanvasView):
         if panel.marked:
             WeightsView._mark(panel, *panel.marked)
 
-    # ------------------------------------------------------------------ texts (full or compact)
-    def _wants_compact(self) -> bool:
-        """Short texts when a panel is narrower than a one-line heading and axis title need."""
-        if self._setup is None:
-            return False
-        columns = self._setup.size * self._grid_cols
-        return self.width() / (columns + 0.7) < COMPACT_PANEL_PX  # + 0.7: the colour bar
+    # ------------------------------------------------------------------ which models, at what size
+    def _update_show_buttons(self, setup: RunSetup, visible: list[int]) -> None:
+        for button in self.show_buttons:
+            self._buttons_row.removeWidget(button)
+            button.hide()  # at once: deleteLater waits for the event loop
+            button.deleteLater()
+        self.show_buttons = []
+        shown = len(visible)
+        needed = shown < setup.size
+        self.show_label.setVisible(needed)
+        if not needed:
+            return
+        tip = f"Room for {shown} of the {setup.size} models at this size (cells of at least 8 px): pick which."
+        self.show_label.setToolTip(tip)
+        for k, member in enumerate(setup.members):
+            button = QtWidgets.QToolButton(objectName=f"showModel{k}")
+            button.setText(member_label(member).split(" λ")[0])
+            button.setCheckable(True)
+            button.setChecked(k in visible)
+            button.setToolTip(tip)
+            button.toggled.connect(lambda on, k=k: self._on_show_toggled(k, on))
+            self._buttons_row.addWidget(button)
+            self.show_buttons.append(button)
 
-    def _caption_text(self) -> str:
-        sep = "<br>" if self._compact else "  ·  "
-        return (f"W[i, j]: row i = input neuron, column j = output neuron{sep}"
-                f"white = off (|w| &lt; {analysis.SPARSITY_THRESHOLD:g})  ·  ▼ ▶ disconnected hidden neuron")
+    def _on_show_toggled(self, k: int, on: bool) -> None:
+        """A model picked goes first (the one shown longest makes room), one dropped goes last."""
+        self._priority.remove(k)
+        self._priority.insert(0, k) if on else self._priority.append(k)
+        QtCore.QTimer.singleShot(0, self.rebuild)
 
-    def _update_axis_titles(self, panel: _Panel) -> None:
-        if panel.left_label:
-            text = "in i (row)" if self._compact else "input neuron i (row)"
-            panel.plot.setLabel("left", text, color=AXIS_COLOR, size="8pt")
-        if panel.bottom_label:
-            text = "out j (col)" if self._compact else "output neuron j (column)"
-            panel.plot.setLabel("bottom", text, color=AXIS_COLOR, size="8pt")
+    def resizeEvent(self, event) -> None:
+        grown = event.oldSize().width() < event.size().width() or event.oldSize().height() < event.size().height()
+        super().resizeEvent(event)
+        if grown:
+            self._cap = None  # more room: try every model again
+        if self._setup is not None:
+            self._relayout.start()  # once the resizing settles
 
+    def _rearrange_if_needed(self) -> None:
+        """After a resize settles: lay out anew if another arrangement fits better, and show one
+        model fewer if the cells really drawn came out smaller than the minimum."""
+        if self._setup is None or self._arrangement is None:
+            return
+        cells = [min(p.cell_px) for p in self.panels]
+        if cells and min(cells) < MIN_CELL_PX - 0.05 and len(self.models) > 1 and self.isVisible():
+            self._cap = len(self.models) - 1
+            self.rebuild()
+        elif self._fit_arrangement(self._setup).key != self._arrangement.key:
+            self.rebuild()
+
+    # ------------------------------------------------------------------ texts
     def _update_heading(self, panel: _Panel) -> None:
         fan_in, fan_out = panel.shape
-        title = f"W{panel.layer + 1}  {fan_in}×{fan_out}"
-        if panel.sparsity is not None:
-            title += ("<br>" if self._compact else "  ") + f"sparsity {panel.sparsity:.0f}%"
+        title = f"W{panel.layer + 1} {fan_in}×{fan_out}"
+        if panel.sparsity is not None:  # "off": |w| < 0.01, as the caption says
+            title += f" · {panel.sparsity:.0f}% off"
         if title != panel.title:
             panel.heading.setText(title)
             panel.title = title
 
     def _update_model_title(self, model: _Model) -> None:
-        text, color = model.label, model.color
+        text, color = html.escape(model.label), model.color
         if model.sparsity is not None:
             hidden = sum(self._setup.layer_sizes[1:-1])
-            detail = f"sparsity {model.sparsity:.0f}%"
+            detail = f"{model.sparsity:.0f}% off"
             if hidden:
-                detail += f", {model.disconnected}/{hidden} " + (
-                    "cut" if self._compact else "hidden neurons disconnected")
-            two_lines = self._compact or self._setup.size > 1
-            text += ("<br>" if two_lines else "  ") + f"<span style='font-weight:normal'>{detail}</span>"
+                detail += f", {model.disconnected}/{hidden} hidden neurons disconnected"
+            text += f" · <span style='font-weight:normal'>{detail}</span>"  # wraps where narrow
         if model.diverged:
             text += "  — diverged"
-            color = DIVERGED_COLOR
+            color = self.theme.diverged
         if text != model.text:
             model.title.setText(text, color=color)
             model.text = text
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        compact = self._wants_compact()
-        if compact == self._compact or self._setup is None:
-            return
-        self._compact = compact
-        self.caption.setText(self._caption_text(), color=AXIS_COLOR)
-        for model in self.models:
-            self._update_model_title(model)
-            for panel in model.panels:
-                self._update_axis_titles(panel)
-                self._update_heading(panel)
 
     # ------------------------------------------------------------------ every frame
     def render(self, state: LiveState) -> None:
         if state.setup is not self._setup:
             self.set_setup(state.setup)
+        self._state = state
         snap = state.snapshot
         if snap is None:
             return
         thr = analysis.SPARSITY_THRESHOLD
         members = state.members or self._setup.members
-        for k, model in enumerate(self.models):
+        for model in self.models:
+            k = model.index
             weights = [w[k] for w in snap.weights]
             finite = all(np.isfinite(w).all() for w in weights)
             dead = analysis.disconnected_neurons(weights) if finite else [[] for _ in weights[1:]]
@@ -401,12 +442,14 @@ class WeightsView(CanvasView):
                     self._mark(panel, rows, cols)
             member = members[k] if k < len(members) else self._setup.members[k]
             model.label = member_label(member)
-            model.color = METHOD_COLORS.get(member.method, "#000000")
+            model.color = self.theme.method_color(member.method)
             model.sparsity = 100.0 * analysis.sparsity(weights)
             model.disconnected = sum(len(d) for d in dead)
             model.diverged = bool(snap.diverged[k]) if k < len(snap.diverged) else False
             self._update_model_title(model)
         self._show_hover()
+        if len(self.models) > 1 and min(min(p.cell_px) for p in self.panels) < MIN_CELL_PX - 0.05:
+            self._relayout.start()  # longer titles took room from the cells: check again
 
     @staticmethod
     def _mark(panel: _Panel, rows: tuple, cols: tuple) -> None:
@@ -419,6 +462,17 @@ class WeightsView(CanvasView):
         row_half = (0.5 * row_size * mx / MARGIN_PX, 0.5 * row_size / cell_h)
         panel.markers.place([(j + 0.5, above) for j in cols], [(left, i + 0.5) for i in rows], col_half, row_half)
         panel.marked = (rows, cols)
+
+    # ------------------------------------------------------------------ SVG
+    def vector_cells(self, on: bool) -> None:
+        """Cells as vector rectangles (while an SVG is written) or as the fast image (on screen)."""
+        lut = self.colormap.getLookupTable(nPts=LUT_POINTS, alpha=True)
+        for panel in self.panels:
+            if on and panel.matrix is not None:
+                scaled = np.clip((np.nan_to_num(panel.matrix) + self.level) / (2 * self.level), 0.0, 1.0)
+                panel.cells.set_colors(lut[np.round(scaled * (LUT_POINTS - 1)).astype(int)])
+            panel.cells.setVisible(on and panel.matrix is not None)
+            panel.image.setVisible(not (on and panel.matrix is not None))
 
     # ------------------------------------------------------------------ hover
     def describe_at(self, scene_pos) -> str | None:
@@ -435,7 +489,7 @@ class WeightsView(CanvasView):
                 return None
             text = f"layer {panel.layer + 1}, w[{i},{j}] = {format_weight(float(panel.matrix[i, j]))}"
             if self._setup is not None and self._setup.size > 1:
-                text += f"  ·  {self.models[panel.model].label}"
+                text += f"  ·  {next(m.label for m in self.models if m.index == panel.model)}"
             return text
         return None
 
@@ -444,55 +498,13 @@ class WeightsView(CanvasView):
         self._show_hover()
 
     def _show_hover(self) -> None:
-        """Hover label and tooltip for the remembered mouse position (re-read at every frame, so a
-        value under a still mouse keeps changing while the net trains)."""
-        if self.hover_label is None or self._hover_pos is None:
-            return
-        text = self.describe_at(self._hover_pos) or ""
-        if text == self._hover_text:
-            return
-        self._hover_text = text
-        self.hover_label.setText(html.escape(text) or HOVER_HINT, color=AXIS_COLOR)
-        self.graphics.setToolTip(text)
+        """The read-out for the remembered mouse position (re-read at every frame, so a value under
+        a still mouse keeps changing while the net trains)."""
+        if self._hover_pos is not None:
+            self._set_hover(self.describe_at(self._hover_pos) or "")
 
-
-class _Markers(QtWidgets.QGraphicsPathItem):
-    """Triangles at disconnected neurons, painted by Qt itself: a ScatterPlotItem's Python paint
-    cost about half a millisecond per panel per frame. `data` holds the centres (x, y)."""
-
-    def __init__(self):
-        super().__init__()
-        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
-        self.setBrush(pg.mkBrush(MARKER_COLOR))
-        self.data = {"x": np.zeros(0), "y": np.zeros(0)}
-
-    def place(self, down: list, right: list, down_half: tuple, right_half: tuple) -> None:
-        """Triangles pointing down (at columns, from above) and right (at rows, from the left)."""
-        path = QtGui.QPainterPath()
-        (dw, dh), (rw, rh) = down_half, right_half
-        for cx, cy in down:  # row 0 is at the top: "down" is +y
-            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(cx - dw, cy - dh), QtCore.QPointF(cx + dw, cy - dh),
-                                             QtCore.QPointF(cx, cy + dh)]))
-        for cx, cy in right:
-            path.addPolygon(QtGui.QPolygonF([QtCore.QPointF(cx - rw, cy - rh), QtCore.QPointF(cx - rw, cy + rh),
-                                             QtCore.QPointF(cx + rw, cy)]))
-        self.setPath(path)
-        centres = list(down) + list(right)
-        self.data = {"x": np.array([c[0] for c in centres], dtype=float),
-                     "y": np.array([c[1] for c in centres], dtype=float)}
-
-
-def _static_path(path: QtGui.QPainterPath, pen: QtGui.QPen) -> QtWidgets.QGraphicsPathItem:
-    """Lines that never change (cell grid, frame), drawn by Qt without a Python paint call."""
-    item = QtWidgets.QGraphicsPathItem(path)
-    item.setPen(pen)
-    return item
-
-
-def _segments_path(xs: np.ndarray, ys: np.ndarray) -> QtGui.QPainterPath:
-    """A path of separate segments from point pairs (like connect="pairs")."""
-    path = QtGui.QPainterPath()
-    for i in range(0, len(xs) - 1, 2):
-        path.moveTo(float(xs[i]), float(ys[i]))
-        path.lineTo(float(xs[i + 1]), float(ys[i + 1]))
-    return path
+    def _set_hover(self, text: str) -> None:
+        if text != self._hover_text or not self.hover_label.text():
+            self._hover_text = text
+            self.hover_label.setText(text or HOVER_HINT)
+            self.graphics.setToolTip(text or CAPTION.replace("&lt;", "<"))
