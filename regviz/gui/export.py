@@ -47,7 +47,7 @@ def export_item(item, path: str | Path, width: int | None = None) -> QtGui.QImag
     if width:
         exporter.parameters()["width"] = int(width)
     image = exporter.export(toBytes=True)
-    _save_image(image, path)
+    save_image(image, path)
     return image
 
 
@@ -57,11 +57,11 @@ def export_widget(widget: QtWidgets.QWidget, path: str | Path) -> QtGui.QImage:
     if path.suffix.lower() != ".png":
         raise ExportError(f"{path}: the window is exported as .png")
     image = widget.grab().toImage()
-    _save_image(image, path)
+    save_image(image, path)
     return image
 
 
-def _save_image(image: QtGui.QImage, path: Path) -> None:
+def save_image(image: QtGui.QImage, path: Path) -> None:
     if image.isNull():
         raise ExportError(f"{path}: nothing to draw (the canvas has no size yet)")
 

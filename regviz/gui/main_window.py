@@ -9,8 +9,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from regviz.core.config import ConfigError, ExperimentConfig
 from regviz.core.data import DataError
 from regviz.core.io import write_json_atomic
-from regviz.gui import export
 from regviz.gui.controller import LabController
+from regviz.gui.export_actions import ExportActions
 from regviz.gui.panel import ParameterPanel
 from regviz.gui.presentation import Presentation
 from regviz.gui.presets_menu import PresetsMenu
@@ -136,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(action("Full screen", self.toggle_full_screen, "F11", "fullScreenAction"))
         view_menu.addAction(self.parameter_dock.toggleViewAction())
         self.presentation = Presentation(self, self.canvases, self.parameter_dock)
+        self.exports = ExportActions(self, CANVAS_NAMES)
         self.presentation.build_actions(view_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(action("About regviz", self.show_about, None, "aboutAction"))
@@ -275,70 +276,25 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         return True
 
-    # ---------------------------------------------------------------- export
+    # ---------------------------------------------------------------- export (export_actions.py)
     def export_current_dialog(self) -> None:
-        name = CANVAS_NAMES[self.current_canvas.objectName()]
-        default = self.settings.export_path(export.default_name(self.preset, name))
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, f"Export the {name} canvas", default, "PNG image (*.png);;SVG vector image (*.svg)")
-        if path and self.export_canvas(self.current_canvas, path):
-            self.settings.set_export_folder(Path(path).parent)
+        self.exports.export_current_dialog()
 
-    def export_canvas(self, canvas: CanvasView, path: str) -> bool:
-        self.controller.redraw()
-        try:
-            export.export_item(canvas.export_item(), path)
-        except export.ExportError as exc:
-            self.show_error("Export failed", str(exc))
-            return False
-        self.statusBar().showMessage(f"Wrote {path}", 5000)
-        return True
+    def export_canvas(self, canvas: CanvasView, path: str, scale: float = 2.0) -> bool:
+        return self.exports.export_canvas(canvas, path, scale)
 
     def export_window_dialog(self) -> None:
-        default = self.settings.export_path(export.default_name(self.preset, "window"))
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the window", default, "PNG image (*.png)")
-        if path and self.export_window(path):
-            self.settings.set_export_folder(Path(path).parent)
+        self.exports.export_window_dialog()
 
-    def export_window(self, path: str) -> bool:
-        try:
-            export.export_widget(self, path)
-        except export.ExportError as exc:
-            self.show_error("Export failed", str(exc))
-            return False
-        return True
+    def export_window(self, path: str, scale: float = 2.0, size: tuple[int, int] | None = None) -> bool:
+        return self.exports.export_window(path, scale, size)
 
     def export_all_dialog(self) -> None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export every canvas into…",
-                                                            self.settings.export_folder())
-        if folder and self.export_all(folder):
-            self.settings.set_export_folder(folder)
+        self.exports.export_all_dialog()
 
-    def export_all(self, folder: str, svg: bool = True, scale: float = 1.0) -> list[Path]:
-        """Every canvas as PNG (and SVG) plus the whole window; names carry preset and time.
-        `scale` multiplies the canvas PNGs' pixels (regviz screenshot --scale; the window's PNG
-        follows the device pixel ratio, which that command sets to the same factor)."""
-        folder_path = Path(folder)
-        stamp = export.timestamp()
-        self.controller.redraw()
-        written = []
-        try:
-            for canvas in self.canvases:
-                name = CANVAS_NAMES[canvas.objectName()]
-                for fmt in ("png", "svg") if svg else ("png",):
-                    path = folder_path / export.default_name(self.preset, name, fmt, stamp)
-                    item = canvas.export_item()
-                    width = round(scale * item.mapRectToDevice(item.boundingRect()).width()) if scale != 1 else None
-                    export.export_item(item, path, width=width if fmt == "png" else None)
-                    written.append(path)
-            path = folder_path / export.default_name(self.preset, "window", "png", stamp)
-            export.export_widget(self, path)
-            written.append(path)
-        except export.ExportError as exc:
-            self.show_error("Export failed", str(exc))
-        else:
-            self.statusBar().showMessage(f"Wrote {len(written)} files to {folder}", 5000)
-        return written
+    def export_all(self, folder: str, svg: bool = True, scale: float = 2.0,
+                   size: tuple[int, int] | None = None) -> list[Path]:
+        return self.exports.export_all(folder, svg, scale, size)
 
     # ---------------------------------------------------------------- misc
     def show_error(self, title: str, text: str) -> None:

@@ -150,3 +150,45 @@ class IncrementalEnvelope:
         self._mins.extend(merged_min)
         self.bucket *= 2
         self._covered = pairs * self.bucket  # an odd last bucket is recomputed at the new size
+
+
+class CurveData:
+    """What the loss canvas draws of a history, computed incrementally: per curve, its rows (raw
+    highs and lows, or the smoothed means) and their peak envelope at a bucket size that grows."""
+
+    def __init__(self, width: int, window: int):
+        self.width, self.window = width, window
+        self._caches: dict = {}
+
+    def term_rows(self, history, smoothed: bool, terms) -> dict:
+        """Per term, a function rows(start, stop) -> (high, low), each [stop - start, K], over the
+        whole history. Raw: each row's highest and lowest value (the same for a row of one step);
+        smoothed: the moving average of the rows' means, as both (the total from the smoothed terms)."""
+        if not smoothed:
+            return {term: (lambda a, b, t=term: (history.high(t)[a:b], history.low(t)[a:b])) for term in terms}
+        if "smooth" not in self._caches:
+            self._caches["smooth"] = (IncrementalSmooth(self.window, self.width),
+                                      IncrementalSmooth(self.window, self.width))
+        smooth_data, smooth_penalty = self._caches["smooth"]
+        data, penalty = smooth_data(history.mean("data")), smooth_penalty(history.mean("penalty"))
+
+        def same(values):
+            return values, values
+
+        return {"total": lambda a, b: same(data[a:b] + penalty[a:b]), "data": lambda a, b: same(data[a:b]),
+                "penalty": lambda a, b: same(penalty[a:b])}
+
+    def decimated(self, key, n: int, rows, xs: np.ndarray, start: int, stop: int, follow: bool):
+        """(x, values [m, K]) to draw for rows start..stop of a history of n rows: the rows as
+        they are while few, else a peak envelope (kept incrementally while following the data)."""
+        if follow:
+            envelope = self._caches.get(key)
+            if envelope is None:
+                envelope = self._caches[key] = IncrementalEnvelope(self.width)
+            index, values = envelope(n, rows)
+            return (xs if index is None else np.repeat(xs[index], 2)), values
+        bucket = max(1, -(-(stop - start) // ENVELOPE_BUCKETS))
+        high, low = rows(start, stop)
+        if bucket == 1:
+            return xs[start:stop], high
+        return np.repeat(xs[start:stop:bucket], 2), peak_envelope(high, bucket, low)

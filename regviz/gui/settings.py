@@ -24,6 +24,7 @@ LAST_PRESET = "session/lastPreset"
 SPEED = "run/speed"  # steps/s, or "max"
 COLLAPSED = "panel/collapsedSections"
 EXPORT_FOLDER = "export/folder"
+EXPORT_SCALE = "export/scale"
 
 
 class Settings:
@@ -105,6 +106,17 @@ class Settings:
 
     def set_export_folder(self, folder: str | Path) -> None:
         self._set(EXPORT_FOLDER, str(folder))
+
+    def export_scale(self) -> float:
+        """The scale of the last export (1 to 4), 2 by default."""
+        try:
+            value = float(self._text(EXPORT_SCALE) or 2.0)
+        except ValueError:
+            return 2.0
+        return value if 1.0 <= value <= 4.0 else 2.0
+
+    def set_export_scale(self, scale: float) -> None:
+        self._set(EXPORT_SCALE, f"{float(scale):g}")
 
     def export_path(self, file_name: str) -> str:
         """Where a save dialog starts: the file name inside the last export folder."""

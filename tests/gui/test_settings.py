@@ -9,6 +9,7 @@ import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.presets import load_preset
+from regviz.gui.export_actions import ExportOptionsDialog
 from regviz.gui.main_window import MainWindow
 from regviz.gui.settings import COLLAPSED, EXPORT_FOLDER, GEOMETRY, LAST_PRESET, SPEED, SPLITTER, Settings
 
@@ -181,6 +182,7 @@ def test_export_dialogs_start_in_the_folder_of_the_last_export(qtbot, tmp_path, 
 
     monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", staticmethod(save_dialog))
     monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", staticmethod(folder_dialog))
+    monkeypatch.setattr(ExportOptionsDialog, "exec", lambda self: QtWidgets.QDialog.DialogCode.Accepted)
     for name in ("first", "all"):
         (tmp_path / name).mkdir()
     answers = [str(tmp_path / "first" / "fit.png"), str(tmp_path / "missing" / "w.png"), str(tmp_path / "w.png")]

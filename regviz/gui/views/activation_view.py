@@ -29,11 +29,11 @@ from PySide6 import QtCore, QtWidgets
 
 from regviz.core.activations import ACTIVATIONS, Activation
 from regviz.core.config import ConfigError
-from regviz.gui.activation_math import (STATUS_HELP, STATUS_WORD, histogram_edges, inactive_kind,  # noqa: F401
-                                        inactive_share, saturation_bound, status_definition)
+from regviz.gui.activation_math import STATUS_HELP, inactive_kind, status_definition
 from regviz.gui.session import LiveState, RunSetup, member_label
+from regviz.gui.views.activation_histogram import PreActivationHistogram, with_alpha
 from regviz.gui.views.activation_params import ParamControls
-from regviz.gui.views.base import CanvasView, axis_label, method_pen, style_plot
+from regviz.gui.views.base import CanvasView, axis_label, style_plot
 from regviz.gui.views.items import FlowLegend, WrapLabel
 
 DERIVATIVE_COLOR = "#9334e6"
@@ -42,12 +42,6 @@ TEST_COLOR = "#009e73"
 X_RANGE = (-5.0, 5.0)
 X_POINTS = 401  # includes x = 0 exactly
 SMALL_HEIGHT = 460  # px (at the light theme's fonts): below this the notes shrink to one line
-
-def _with_alpha(color: str, alpha: int):
-    c = pg.mkColor(color)
-    c.setAlpha(alpha)
-    return c
-
 
 # ---------------------------------------------------------------------- the canvas
 class ActivationView(CanvasView):
@@ -68,7 +62,6 @@ class ActivationView(CanvasView):
         self.controls.addStretch(1)
         self.x = np.linspace(*X_RANGE, X_POINTS)
         self.prelu_lines: list[pg.PlotCurveItem] = []
-        self.hist_curves: list[pg.PlotDataItem] = []
         self._build_static()
 
     def _build_static(self) -> None:
@@ -79,15 +72,10 @@ class ActivationView(CanvasView):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(2)
         self._build_curve_plot()
-        self._build_hist_plot()
-        self.prelu_lines, self.hist_curves = [], []
-        self._edges = histogram_edges(-1.0, 1.0)
-        self._saturation: float | None = None
-        self._hist_top = 0.0
-        self._status_text = ""
-        self._status_shown = False
-        self._status_lines: list[str] = []
-        self._hist_heading = "hidden pre-activations z"
+        self.histogram = PreActivationHistogram(layout, 1, self.theme)
+        layout.layout.setColumnStretchFactor(0, 1)
+        layout.layout.setColumnStretchFactor(1, 1)
+        self.prelu_lines = []
         self._slope_text = ""
         self._note_base = ""
         self._band_in_legend = False
@@ -160,69 +148,23 @@ class ActivationView(CanvasView):
         self.info_label = WrapLabel("", justify="left", color=theme.foreground, size=theme.pt(8))
         layout.addItem(self.info_label, row=2, col=0, colspan=2)
 
-    def _build_hist_plot(self) -> None:
-        theme = self.theme
-        layout = self.graphics.ci
-        # heading and, one line per model in its colour, the dead / saturated share
-        self.status_label = WrapLabel("", color=theme.foreground, size=theme.pt(9))
-        layout.addItem(self.status_label, row=0, col=1)
-        plot = layout.addPlot(row=1, col=1)
-        self.hist_plot = plot
-        style_plot(plot, theme)
-        axis_label(plot, "left", "count", theme)
-        axis_label(plot, "bottom", "pre-activation z", theme)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.disableAutoRange()
-        self.hist_zero = pg.InfiniteLine(0, angle=90, pen=pg.mkPen(theme.muted, width=1))
-        plot.addItem(self.hist_zero)
-        # shaded z ranges where a unit is inactive (z <= 0, or the saturated tails)
-        shade = pg.mkColor(theme.muted)
-        shade.setAlpha(40)
-        self.regions = [pg.LinearRegionItem((-1e6, 0), movable=False, brush=pg.mkBrush(shade),
-                                            pen=pg.mkPen(None)) for _ in range(2)]
-        for region in self.regions:
-            region.setZValue(-10)
-            region.setVisible(False)
-            plot.addItem(region)
-        layout.layout.setColumnStretchFactor(0, 1)
-        layout.layout.setColumnStretchFactor(1, 1)
-
     # ------------------------------------------------------------------ once per run
     def set_setup(self, setup: RunSetup) -> None:
         self._setup = setup
-        for curve in self.hist_curves:
-            self.hist_plot.removeItem(curve)
         for line in self.prelu_lines:
             self.curve_plot.removeItem(line)
             self.curve_legend.removeItem(line)
-        self.hist_curves, self.prelu_lines = [], []
-        hidden = setup.layer_sizes[1:-1]
-        theme = self.theme
-        for k, member in enumerate(setup.members):
-            color = theme.method_color(member.method)
-            curve = pg.PlotDataItem(stepMode="center", fillLevel=0, fillOutline=True,
-                                    pen=method_pen(theme, member.method, 1.5),
-                                    brush=pg.mkBrush(_with_alpha(color, 55)))
-            curve.setZValue(k)
-            self.hist_plot.addItem(curve)
-            self.hist_curves.append(curve)
-            line = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(_with_alpha(color, 120), width=1))
+        self.prelu_lines = []
+        self.histogram.set_models(setup)
+        for member in setup.members:
+            line = pg.PlotCurveItem(connect="pairs", pen=pg.mkPen(with_alpha(self.theme.method_color(member.method), 120),
+                                                                  width=1))
             line.setZValue(8)
             line.setVisible(False)
             self.curve_plot.addItem(line)
             self.prelu_lines.append(line)
-        layers = f", {len(hidden)} layers" if len(hidden) > 1 else ""
-        self._hist_heading = f"hidden pre-activations z: {sum(hidden)} units{layers} × {setup.dataset.n_train} inputs"
-        self._hist_top = 0.0
-        self._status_text = self._slope_text = ""
-        self._status_lines = []
-        self.status_label.setText(html.escape(self._hist_heading), color=theme.foreground)
+        self._slope_text = ""
         self.set_activation(setup.activation)
-        self._set_hist_range(-1.0, 1.0)
-        for curve in self.hist_curves:
-            curve.setData([], [])
         self.invalidate()
 
     # ------------------------------------------------------------------ the chosen activation
@@ -247,7 +189,7 @@ class ActivationView(CanvasView):
             for line in self.prelu_lines:
                 self.curve_legend.removeItem(line)
         self._slope_text = ""
-        self._update_regions()
+        self.histogram.set_activation(self.activation)
         self._update_curves()
         self.invalidate()
 
@@ -256,7 +198,7 @@ class ActivationView(CanvasView):
         help_text = STATUS_HELP[inactive_kind(self.activation)]
         self.status_label.setToolTip(help_text)
         self.hist_plot.setToolTip(help_text)
-        self._status_shown = False
+        self.histogram.stale = True
 
     def _on_param_edited(self, key: str, value: float) -> None:
         if self.activation is None or self.activation.params.get(key) == value:
@@ -269,7 +211,7 @@ class ActivationView(CanvasView):
         self.activation = activation
         self.params.sync(activation)
         self._update_status_kind()
-        self._update_regions()
+        self.histogram.set_activation(self.activation)
         self._update_curves()
         self.invalidate()
         self.sigParamsChanged.emit(dict(activation.params))
@@ -340,25 +282,7 @@ class ActivationView(CanvasView):
             self._was_small = small
             if getattr(self, "_info_full", None) is not None:
                 self._set_info(self._info_full)
-            self._status_shown = False  # rewritten at the next render
-
-    def _update_regions(self) -> None:
-        kind = inactive_kind(self.activation)
-        self._saturation = saturation_bound(self.activation)
-        first, second = self.regions
-        if kind in ("dead", "negative"):
-            first.setRegion((-1e6, 0.0))
-            first.setVisible(True)
-            second.setVisible(False)
-        elif kind == "saturated":
-            bound = self._saturation
-            first.setRegion((-1e6, -bound))
-            second.setRegion((bound, 1e6))
-            first.setVisible(True)
-            second.setVisible(True)
-        else:
-            first.setVisible(False)
-            second.setVisible(False)
+            self.histogram.stale = True  # rewritten at the next render
 
     # ------------------------------------------------------------------ every frame
     def render(self, state: LiveState) -> None:
@@ -370,7 +294,7 @@ class ActivationView(CanvasView):
         if snap is not None and self.activation.learnable and snap.prelu_slopes:
             self._render_slopes(snap.prelu_slopes, members)
         if state.pre_activations:
-            self._render_histogram(state.pre_activations, members)
+            self.histogram.render(state.pre_activations, members, self.activation, self._small())
 
     def _render_slopes(self, slopes: Sequence[np.ndarray], members) -> None:
         lines = []
@@ -389,60 +313,6 @@ class ActivationView(CanvasView):
             self._slope_text = text
             self._set_info(self._note_base + ("<br>" + text if text else ""))
 
-    def _render_histogram(self, pre_activations: Sequence[np.ndarray], members) -> None:
-        pooled = [np.concatenate([z[k].ravel() for z in pre_activations]) for k in range(len(self.hist_curves))]
-        finite = [v[np.isfinite(v)] for v in pooled]
-        low = min((float(v.min()) for v in finite if len(v)), default=0.0)
-        high = max((float(v.max()) for v in finite if len(v)), default=0.0)
-        low, high = min(low, 0.0), max(high, 0.0)
-        if self._saturation is not None:  # keep the shaded saturated tails in view
-            low, high = min(low, -1.1 * self._saturation), max(high, 1.1 * self._saturation)
-        lo_edge, hi_edge = self._edges[0], self._edges[-1]
-        # hysteresis: the bins move only when the data leave them or fill less than a quarter
-        if low < lo_edge or high > hi_edge or (high - low) < (hi_edge - lo_edge) / 4:
-            self._set_hist_range(low, high)
-        edges = self._edges
-        top = 1.0
-        for curve, values in zip(self.hist_curves, finite):
-            counts, _ = np.histogram(values, bins=edges)
-            curve.setData(edges, counts)
-            top = max(top, float(counts.max()) if len(counts) else 1.0)
-        if top > self._hist_top or top < 0.6 * self._hist_top:
-            self._hist_top = top * 1.1
-            self.hist_plot.setYRange(0, self._hist_top, padding=0)
-
-        self._render_status(pre_activations, members)
-
-    def _render_status(self, pre_activations: Sequence[np.ndarray], members) -> None:
-        """Under the heading, one line per model (in its colour): how many hidden units are dead /
-        stuck at z <= 0 / saturated."""
-        kind = inactive_kind(self.activation)
-        counts, total = inactive_share(self.activation, pre_activations)
-        compare = len(self.hist_curves) > 1
-        lines = []
-        if kind is not None:
-            for k in range(min(len(self.hist_curves), len(counts))):
-                share = 100.0 * counts[k] / total if total else 0.0
-                who = f"{member_label(members[k])} — " if compare else ""
-                lines.append((who + f"{STATUS_WORD[kind]}: {counts[k]}/{total} units ({share:.0f}%)",
-                              self.theme.method_color(members[k].method) if compare else self.theme.foreground))
-        joined = "\n".join(text for text, _ in lines)
-        if joined == self._status_text and self._status_shown:
-            return
-        self._status_text = joined
-        self._status_shown = True
-        self._status_lines = [text for text, _ in lines]
-        size = self.theme.pt(8)
-        spans = [f"<span style='color:{color}; font-size:{size}'>{html.escape(text)}</span>" for text, color in lines]
-        # a line per model where there is room; on a small canvas one run of text that wraps
-        joiner = " · " if len(spans) > 2 and self._small() else "<br>"
-        self.status_label.setText("<br>".join([html.escape(self._hist_heading)] + ([joiner.join(spans)] if spans else [])),
-                                  color=self.theme.foreground)
-
-    def _set_hist_range(self, low: float, high: float) -> None:
-        self._edges = histogram_edges(low, high)
-        self.hist_plot.setXRange(self._edges[0], self._edges[-1], padding=0.02)
-
     # ------------------------------------------------------------------ for tests and the window
     @property
     def spin_boxes(self) -> dict[str, QtWidgets.QDoubleSpinBox]:
@@ -450,11 +320,17 @@ class ActivationView(CanvasView):
 
     @property
     def status_text(self) -> str:
-        return self._status_text
+        return self.histogram.status_text
 
     def status_lines(self) -> list[str]:
         """The dead / saturated lines over the histogram, one per model (none for linear)."""
-        return list(self._status_lines)
+        return list(self.histogram.status_lines)
+
+    # the histogram's items, under the names tests and the window used
+    hist_plot = property(lambda self: self.histogram.plot)
+    hist_curves = property(lambda self: self.histogram.curves)
+    status_label = property(lambda self: self.histogram.status_label)
+    regions = property(lambda self: self.histogram.regions)
 
     @property
     def info_text(self) -> str:

@@ -23,8 +23,7 @@ import pyqtgraph as pg
 from PySide6 import QtGui, QtWidgets
 
 from regviz.core.records import MemberSpec
-from regviz.gui.plotmath import (ENVELOPE_BUCKETS, IncrementalEnvelope, IncrementalSmooth, clip_far, nice_ceil,
-                                 peak_envelope, smoothing_window, y_limits)
+from regviz.gui.plotmath import CurveData, clip_far, nice_ceil, smoothing_window, y_limits
 from regviz.gui.session import LiveState, RunSetup
 from regviz.gui.style import Theme
 from regviz.gui.views.base import CanvasView, axis_label, member_legend_text, method_pen, style_plot
@@ -95,7 +94,7 @@ class LossView(CanvasView):
         self._x_max = 0.0
         self._y_fresh = True  # set the y ranges afresh at the next render (else only on need)
         self._in_render = False
-        self._caches: dict = {}
+        self._curves: CurveData | None = None  # envelopes and smoothing, kept incrementally
         self._history_versions = (-1, -1)
 
     # ------------------------------------------------------------------ options
@@ -133,7 +132,7 @@ class LossView(CanvasView):
         self._setup = setup
         self._state = None
         self._style_key = None  # pens and legend labels follow at the next render
-        self._caches = {}
+        self._curves = None
         self._errors_key = None
         self._follow, self._x_max, self._y_fresh = True, 0.0, True
         if same:
@@ -283,7 +282,7 @@ class LossView(CanvasView):
         versions = (state.history.version, state.epoch_history.version)
         if state is not self._state or versions != self._history_versions:
             # a new history (a reset), or older rows were merged (history.py): no cache applies
-            self._caches = {}
+            self._curves = CurveData(self._setup.size, smoothing_window(self._setup))
             self._errors_key = None
             self._state, self._history_versions = state, versions
         self._in_render = True
@@ -298,44 +297,6 @@ class LossView(CanvasView):
             self._y_fresh = False
         finally:
             self._in_render = False
-
-    def _term_rows(self, state: LiveState, smoothed: bool):
-        """Per term, a function rows(start, stop) -> (high, low), each [stop - start, K], over the
-        whole history. Raw: each row's highest and lowest value (the same for a row of one step);
-        smoothed: the moving average of the rows' means, as both."""
-        history = state.history
-        if not smoothed:
-            return {term: (lambda a, b, t=term: (history.high(t)[a:b], history.low(t)[a:b]))
-                    for term, *_rest in TERMS}
-        if "smooth" not in self._caches:
-            window, k = smoothing_window(self._setup), self._setup.size
-            self._caches["smooth"] = (IncrementalSmooth(window, k), IncrementalSmooth(window, k))
-        smooth_data, smooth_penalty = self._caches["smooth"]
-        data, penalty = smooth_data(history.mean("data")), smooth_penalty(history.mean("penalty"))
-
-        def same(values):
-            return values, values
-
-        return {
-            "total": lambda a, b: same(data[a:b] + penalty[a:b]),
-            "data": lambda a, b: same(data[a:b]),
-            "penalty": lambda a, b: same(penalty[a:b]),
-        }
-
-    def _decimated(self, cache_key, n: int, rows, xs: np.ndarray, start: int, stop: int):
-        """(x, values [m, K]) to draw for rows start..stop of a history of n rows: the rows as
-        they are while few, else a peak envelope (incremental while following the data)."""
-        if self._follow:
-            envelope = self._caches.get(cache_key)
-            if envelope is None:
-                envelope = self._caches[cache_key] = IncrementalEnvelope(self._setup.size)
-            index, values = envelope(n, rows)
-            return (xs if index is None else np.repeat(xs[index], 2)), values
-        bucket = max(1, -(-(stop - start) // ENVELOPE_BUCKETS))
-        high, low = rows(start, stop)
-        if bucket == 1:
-            return xs[start:stop], high
-        return np.repeat(xs[start:stop:bucket], 2), peak_envelope(high, bucket, low)
 
     def _visible_rows(self, xs: np.ndarray) -> tuple[int, int]:
         """Indices start..stop of the sorted xs in the x range shown (one more on each side)."""
@@ -356,10 +317,10 @@ class LossView(CanvasView):
                 self.loss_plot.setXRange(0, self._x_max, padding=0)
         start, stop = self._visible_rows(steps)
         smoothed, log = self.smoothing, self.log_scale
-        rows = self._term_rows(state, smoothed)
+        rows = self._curves.term_rows(state.history, smoothed, [term for term, *_rest in TERMS])
         drawn = {}
         for term, *_rest in TERMS:
-            x, values = self._decimated((term, smoothed), n, rows[term], steps, start, stop)
+            x, values = self._curves.decimated((term, smoothed), n, rows[term], steps, start, stop, self._follow)
             if log:  # PlotCurveItem draws what it gets: the log axis wants log10 values
                 values = np.log10(np.maximum(values, LOG_FLOOR))  # NaN (diverged) stays a gap
             drawn[term] = (x, values)
@@ -382,9 +343,10 @@ class LossView(CanvasView):
             return  # no new epoch and no zoom since the last frame
         self._errors_key = key
         history = state.epoch_history
-        x, values = self._decimated("errors", n, lambda a, b: (history.high("test_error")[a:b],
-                                                               history.low("test_error")[a:b]),
-                                    epoch_steps, start, stop)
+        def rows(a, b):
+            return history.high("test_error")[a:b], history.low("test_error")[a:b]
+
+        x, values = self._curves.decimated("errors", n, rows, epoch_steps, start, stop, self._follow)
         shown = [c.isVisible() for c in self.error_curves]
         low, high = self._follow_y(self.error_plot, [(values, shown)], state.diverged)
         values = clip_far(values, low, high)

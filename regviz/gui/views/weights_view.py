@@ -30,47 +30,15 @@ from regviz.core import analysis
 from regviz.gui.session import LiveState, RunSetup, member_label
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.items import WrapLabel
-from regviz.gui.views.weights_items import CellRects, Markers, cell_grid_path, index_ticks, static_path
+from regviz.gui.views.weights_panel import HeatmapPanel, diverging_colormap, make_panel, mark
 from regviz.gui.weights_math import (MIN_CELL_PX, Arrangement, Overheads, arrange_models, column_widths,
                                     format_weight, row_heights, weight_level, without_header)
 
-# Blue (negative) - white (zero, "off") - red (positive); ColorBrewer RdBu with a pure-white middle.
-DIVERGING_COLORS = ["#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#ffffff",
-                    "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]
-MARGIN_PX = 14  # room above and left of each matrix for the disconnected-neuron markers
-MARKER_SIZE = 9
-MAX_GRID_CELLS = 40
 LUT_POINTS = 512
 HOVER_HINT = "hover over a cell to read its weight"
 CAPTION_MIN_HEIGHT = 460  # px: below this the caption line goes to the tooltip
 CAPTION = (f"W[i, j]: row i = input neuron (in), column j = output neuron (out) · white = off: |w| &lt; "
            f"{analysis.SPARSITY_THRESHOLD:g} · ▼ ▶ a disconnected hidden neuron")
-
-
-def diverging_colormap() -> pg.ColorMap:
-    positions = np.linspace(0.0, 1.0, len(DIVERGING_COLORS))
-    return pg.ColorMap(positions, [pg.mkColor(c) for c in DIVERGING_COLORS], name="regviz-weights")
-
-
-@dataclass
-class _Panel:
-    """One weight matrix of one model."""
-
-    model: int  # the model's index in the ensemble
-    layer: int  # 0-based; shown as W(l + 1)
-    shape: tuple[int, int]  # (in, out)
-    plot: pg.PlotItem
-    heading: WrapLabel  # shape and sparsity
-    image: pg.ImageItem
-    cells: CellRects
-    markers: Markers
-    matrix: np.ndarray | None = None
-    sparsity: float | None = None  # percent, of the matrix last drawn
-    title: str = ""
-    marked: tuple = ()  # (rows, columns) marked as disconnected
-    margins: tuple = (0.0, 0.0)  # data units left of and above the matrix
-    marker_size: tuple = (MARKER_SIZE, MARKER_SIZE)  # (column, row) marker size in pixels
-    cell_px: tuple = (1.0, 1.0)  # (width, height) of one matrix cell in pixels
 
 
 @dataclass
@@ -79,7 +47,7 @@ class _Model:
     label: str
     color: str
     title: WrapLabel
-    panels: list[_Panel] = field(default_factory=list)
+    panels: list[HeatmapPanel] = field(default_factory=list)
     sparsity: float | None = None  # percent, over every matrix
     disconnected: int = 0
     diverged: bool = False
@@ -123,10 +91,10 @@ class WeightsView(CanvasView):
 
     # ------------------------------------------------------------------ access for tests and export
     @property
-    def panels(self) -> list[_Panel]:
+    def panels(self) -> list[HeatmapPanel]:
         return [p for m in self.models for p in m.panels]
 
-    def panel(self, model: int, layer: int) -> _Panel:
+    def panel(self, model: int, layer: int) -> HeatmapPanel:
         return self.models[model].panels[layer]
 
     @property
@@ -168,7 +136,7 @@ class WeightsView(CanvasView):
                 panel.image.setImage(np.zeros(panel.shape), autoLevels=False)
                 self._update_heading(panel)
                 if panel.marked != ((), ()):
-                    self._mark(panel, (), ())
+                    mark(panel, (), ())
         self._set_hover("")
         self.invalidate()
 
@@ -224,8 +192,9 @@ class WeightsView(CanvasView):
                 sub.addItem(heading, row=1 + 2 * pr, col=pc)
                 plot = sub.addPlot(row=2 + 2 * pr, col=pc)
                 last_row = pr == grid_rows - 1 or l + grid_cols >= len(shapes)
-                panel = self._make_panel(plot, heading, k, l, fan_in, fan_out,
-                                         left_title=c == 0 and pc == 0, bottom_title=r == model_rows - 1 and last_row)
+                panel = make_panel(plot, heading, theme, self.level, self.colormap, k, l, (fan_in, fan_out),
+                                   left_title=c == 0 and pc == 0, bottom_title=r == model_rows - 1 and last_row)
+                self._update_heading(panel)
                 model.panels.append(panel)
             self.models.append(model)
             self._update_model_title(model)
@@ -271,73 +240,6 @@ class WeightsView(CanvasView):
         self.fit_layout()
         self.invalidate()
         self._relayout.start()  # check the cells once laid out
-
-    def _make_panel(self, plot: pg.PlotItem, heading: WrapLabel, k: int, l: int, fan_in: int, fan_out: int,
-                    left_title: bool, bottom_title: bool) -> _Panel:
-        theme = self.theme
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.vb.invertY(True)  # row 0 at the top, as a matrix is written
-        font = QtGui.QFont()
-        font.setPointSizeF(7.5 * theme.font_scale)
-        for name, count in (("left", fan_in), ("bottom", fan_out)):
-            axis = plot.getAxis(name)
-            axis.setPen(theme.frame)
-            axis.setTextPen(theme.foreground)
-            axis.setStyle(tickFont=font, tickLength=-3, tickTextOffset=2)
-            axis.setTicks(index_ticks(count))
-        plot.getAxis("left").setWidth((34 if left_title else 20) * theme.font_scale)
-        plot.getAxis("bottom").setHeight((30 if bottom_title else 16) * theme.font_scale)
-        if left_title:  # short titles; the caption (or the tooltip) says it in words
-            plot.setLabel("left", "in i", color=theme.muted, size=theme.pt(8))
-        if bottom_title:
-            plot.setLabel("bottom", "out j", color=theme.muted, size=theme.pt(8))
-
-        image = pg.ImageItem(axisOrder="row-major")
-        image.setLevels((-self.level, self.level))
-        image.setColorMap(self.colormap)
-        image.setImage(np.zeros((fan_in, fan_out)), autoLevels=False)
-        plot.addItem(image)
-        cells = CellRects()
-        cells.setVisible(False)
-        plot.addItem(cells)
-        if max(fan_in, fan_out) <= MAX_GRID_CELLS:  # cell lines; on a big matrix they would hide it
-            grid = static_path(cell_grid_path(fan_in, fan_out), pg.mkPen(theme.grid, width=1))
-            grid.setZValue(5)
-            plot.addItem(grid)
-        outline = QtGui.QPainterPath()
-        outline.addRect(QtCore.QRectF(0, 0, fan_out, fan_in))
-        frame = static_path(outline, pg.mkPen(theme.frame, width=1))
-        frame.setZValue(6)
-        plot.addItem(frame)
-        markers = Markers(theme.foreground)
-        markers.setZValue(7)
-        plot.addItem(markers)
-        plot.disableAutoRange()
-        panel = _Panel(model=k, layer=l, shape=(fan_in, fan_out), plot=plot, heading=heading, image=image,
-                       cells=cells, markers=markers)
-        self._update_heading(panel)
-        self._fit_range(panel)
-        plot.vb.sigResized.connect(lambda _vb, panel=panel: self._fit_range(panel))
-        return panel
-
-    @staticmethod
-    def _fit_range(panel: _Panel) -> None:
-        """The matrix fills the panel but for a MARGIN_PX strip above and left (for the markers)."""
-        fan_in, fan_out = panel.shape
-        width, height = panel.plot.vb.width(), panel.plot.vb.height()
-        mx = MARGIN_PX * fan_out / max(width - MARGIN_PX, MARGIN_PX)
-        my = MARGIN_PX * fan_in / max(height - MARGIN_PX, MARGIN_PX)
-        panel.margins = (mx, my)
-        cell_w, cell_h = (width - MARGIN_PX) / fan_out, (height - MARGIN_PX) / fan_in
-        panel.cell_px = (max(cell_w, 1e-6), max(cell_h, 1e-6))
-        panel.marker_size = (float(np.clip(0.8 * cell_w, 4.0, MARKER_SIZE)),  # column markers
-                              float(np.clip(0.8 * cell_h, 4.0, MARKER_SIZE)))  # row markers
-        panel.plot.setXRange(-mx, fan_out, padding=0)
-        panel.plot.setYRange(-my, fan_in, padding=0)
-        if panel.marked:
-            WeightsView._mark(panel, *panel.marked)
 
     # ------------------------------------------------------------------ which models, at what size
     def _update_show_buttons(self, setup: RunSetup, visible: list[int]) -> None:
@@ -390,7 +292,7 @@ class WeightsView(CanvasView):
             self.rebuild()
 
     # ------------------------------------------------------------------ texts
-    def _update_heading(self, panel: _Panel) -> None:
+    def _update_heading(self, panel: HeatmapPanel) -> None:
         fan_in, fan_out = panel.shape
         title = f"W{panel.layer + 1} {fan_in}×{fan_out}"
         if panel.sparsity is not None:  # "off": |w| < 0.01, as the caption says
@@ -439,7 +341,7 @@ class WeightsView(CanvasView):
                 panel.sparsity = 100.0 * float(np.mean(np.abs(w) < thr))
                 self._update_heading(panel)
                 if (rows, cols) != panel.marked:
-                    self._mark(panel, rows, cols)
+                    mark(panel, rows, cols)
             member = members[k] if k < len(members) else self._setup.members[k]
             model.label = member_label(member)
             model.color = self.theme.method_color(member.method)
@@ -450,18 +352,6 @@ class WeightsView(CanvasView):
         self._show_hover()
         if len(self.models) > 1 and min(min(p.cell_px) for p in self.panels) < MIN_CELL_PX - 0.05:
             self._relayout.start()  # longer titles took room from the cells: check again
-
-    @staticmethod
-    def _mark(panel: _Panel, rows: tuple, cols: tuple) -> None:
-        mx, my = panel.margins
-        above, left = -my / 2, -mx / 2  # the middle of the margins above and left of the matrix
-        col_size, row_size = panel.marker_size
-        cell_w, cell_h = panel.cell_px
-        # pixel sizes to data units: a cell is 1 x 1, a margin of MARGIN_PX pixels is mx (or my) wide
-        col_half = (0.5 * col_size / cell_w, 0.5 * col_size * my / MARGIN_PX)
-        row_half = (0.5 * row_size * mx / MARGIN_PX, 0.5 * row_size / cell_h)
-        panel.markers.place([(j + 0.5, above) for j in cols], [(left, i + 0.5) for i in rows], col_half, row_half)
-        panel.marked = (rows, cols)
 
     # ------------------------------------------------------------------ SVG
     def vector_cells(self, on: bool) -> None:
