@@ -15,6 +15,7 @@ from regviz.gui.panel import ParameterPanel
 from regviz.gui.presentation import Presentation
 from regviz.gui.presets_menu import PresetsMenu
 from regviz.gui.scrubber import ScrubberBar
+from regviz.gui.tabs import tab_factories
 from regviz.gui.session_actions import SessionActions
 from regviz.gui.settings import Settings
 from regviz.gui.views.activation_view import ActivationView
@@ -80,7 +81,15 @@ class MainWindow(QtWidgets.QMainWindow):
         column.setSpacing(2)
         column.addWidget(grid, 1)
         column.addWidget(self.scrubber_bar)
-        self.setCentralWidget(central)
+        self.tabs = QtWidgets.QTabWidget(objectName="mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(central, "Live")
+        self.extra_tabs: list[QtWidgets.QWidget] = []
+        for factory in tab_factories():
+            widget, title = factory(self)
+            self.tabs.addTab(widget, title)
+            self.extra_tabs.append(widget)
+        self.setCentralWidget(self.tabs)
         for canvas in self.canvases:
             canvas.graphics.viewport().installEventFilter(self)
         scroll = QtWidgets.QScrollArea()
@@ -318,6 +327,9 @@ class MainWindow(QtWidgets.QMainWindow):
             f"regviz {__version__}\nA lab that makes L1/L2 regularization and activation functions visible.")
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        for tab in self.extra_tabs:  # their background work (jobs, trainers) ends with the window
+            if hasattr(tab, "shutdown"):
+                tab.shutdown()
         self.settings.save_window(self)
         self.controller.shutdown()
         super().closeEvent(event)

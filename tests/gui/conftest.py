@@ -35,7 +35,7 @@ def _no_dangling_trainer_processes():
     import multiprocessing
 
     yield
-    left = [p for p in multiprocessing.active_children() if p.name == "regviz-trainer"]
+    left = [p for p in multiprocessing.active_children() if p.name in ("regviz-trainer", "regviz-job")]
     for process in left:
         process.kill()
         process.join(2)
