@@ -246,6 +246,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panel.set_config(config)
         return True
 
+    def load_into_live(self, config: ExperimentConfig, compare: tuple[str, ...] | None = None) -> bool:
+        """Another tab hands a run to the Live tab (a run of a table, a lambda of a sweep): switch to
+        Live and reset once onto its config, comparing these methods (None: a single model)."""
+        previous = self.controller.compare
+        self.controller.compare = tuple(compare) if compare else None
+        if not self._apply_reset(config, "Cannot load this run"):
+            self.controller.compare = previous
+            return False
+        self.panel.set_compare(self.controller.compare)
+        self.tabs.setCurrentIndex(0)
+        return True
+
     # ---------------------------------------------------------------- files
     def load_csv_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load data (x,y CSV)", "", "CSV files (*.csv);;All files (*)")
