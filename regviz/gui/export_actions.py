@@ -137,6 +137,8 @@ class ExportActions(QtCore.QObject):
             with figure_export.resized(self.window, size):
                 self.window.controller.redraw()
                 for canvas in self.window.canvases:
+                    if canvas.isHidden():  # the weights canvas's other mode: what is on screen is exported
+                        continue
                     name = self.names[canvas.objectName()]
                     for fmt in ("png", "svg") if svg else ("png",):
                         path = folder_path / export.default_name(self.window.preset, name, fmt, stamp)

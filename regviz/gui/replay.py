@@ -18,6 +18,7 @@ from regviz.core.network import forward
 from regviz.gui.history import History
 from regviz.gui.session import LiveState, RunSetup
 from regviz.gui.snapshots import RecordedSnapshot
+from regviz.gui.weight_distribution import WeightDistributionHistory
 
 _REPLAYS = itertools.count(1)
 
@@ -68,6 +69,10 @@ class ReplayState:
     @property
     def epoch_history(self) -> History:
         return self.live.epoch_history
+
+    @property
+    def weights_over_time(self) -> WeightDistributionHistory:
+        return self.live.weights_over_time
 
     @property
     def steps_per_second(self) -> float:

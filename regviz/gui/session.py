@@ -18,6 +18,7 @@ from regviz.core.data import Dataset
 from regviz.core.records import EpochRecord, MemberSpec, Snapshot
 from regviz.gui.history import History
 from regviz.gui.snapshots import SnapshotRecorder, capacity_for
+from regviz.gui.weight_distribution import WeightDistributionHistory, histogram_limit
 from regviz.gui.style import METHOD_COLORS, METHOD_LABELS  # noqa: F401 (METHOD_COLORS: for the views)
 FIT_GRID_POINTS = 200
 STEP_TERMS = ("data", "penalty", "total")
@@ -86,6 +87,7 @@ class LiveState:
     history: History = field(init=False)  # per step: data, penalty, total
     epoch_history: History = field(init=False)  # per epoch: test_error, train_loss
     recorder: SnapshotRecorder = field(init=False)  # weight snapshots to replay and to save
+    weights_over_time: WeightDistributionHistory = field(init=False)  # histograms of the weights per frame
 
     def __post_init__(self) -> None:
         k = self.setup.size
@@ -94,6 +96,7 @@ class LiveState:
         self.history = History(k, STEP_TERMS, self.step_capacity)
         self.epoch_history = History(k, EPOCH_TERMS, max(4, self.step_capacity // 4))
         self.recorder = SnapshotRecorder(capacity_for(self.setup.layer_sizes, k, self.setup.activation.learnable))
+        self.weights_over_time = WeightDistributionHistory(k, histogram_limit(self.setup.layer_sizes))
 
     def apply(self, frame: TrainingFrame) -> None:
         n = len(frame.data_loss)
@@ -106,6 +109,7 @@ class LiveState:
                                       train_loss=np.array([e.train_loss for e in frame.epochs]))
         self.snapshot = frame.snapshot
         self.recorder.offer(frame.snapshot, frame.members)
+        self.weights_over_time.record(frame.snapshot)
         self.prediction = frame.prediction
         self.pre_activations = frame.pre_activations
         self.members = frame.members

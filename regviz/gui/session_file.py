@@ -307,6 +307,8 @@ def restore_live_state(session: Session) -> LiveState:
     for rows, history in ((session.history, state.history), (session.epoch_history, state.epoch_history)):
         history.load_rows(rows.x, rows.count, rows.mean, rows.high, rows.low)
     state.recorder.restore(session.snapshots, session.snapshot_interval)
+    for recorded in session.snapshots:  # the distribution over time, as far as the snapshots tell
+        state.weights_over_time.record(recorded.snapshot)
     newest = session.snapshots[-1].snapshot
     state.snapshot = newest
     state.members = session.members

@@ -83,8 +83,9 @@ class CanvasView(QtWidgets.QWidget):
         raise NotImplementedError
 
     def render_if_changed(self, state: LiveState) -> bool:
-        """Render only when the state moved since the last render; returns whether it drew."""
-        if state.version == self._rendered_version:
+        """Render only when the state moved since the last render; returns whether it drew. A canvas
+        hidden in its place (the weights canvas's other mode) waits until it is shown again."""
+        if state.version == self._rendered_version or self.isHidden():
             return False
         self.render(state)
         self._rendered_version = state.version
