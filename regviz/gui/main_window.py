@@ -22,10 +22,13 @@ from regviz.gui.views.activation_view import ActivationView
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import FitView
 from regviz.gui.views.loss_view import LossView
+from regviz.gui.views.weight_distribution_view import WeightDistributionView
 from regviz.gui.views.weights_view import WeightsView
+from regviz.gui.weights_modes import WeightsStack
 from regviz.gui.wheel_guard import WheelGuard
 
-CANVAS_NAMES = {"fitCanvas": "fit", "lossCanvas": "loss", "weightsCanvas": "weights", "activationCanvas": "activations"}
+CANVAS_NAMES = {"fitCanvas": "fit", "lossCanvas": "loss", "weightsCanvas": "weights", "activationCanvas": "activations",
+                "weightDistributionCanvas": "weight-distribution"}
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -38,7 +41,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loss_view = LossView()
         self.weights_view = WeightsView()
         self.activation_view = ActivationView()
-        self.canvases: list[CanvasView] = [self.fit_view, self.loss_view, self.weights_view, self.activation_view]
+        self.weight_distribution_view = WeightDistributionView()
+        self.canvases: list[CanvasView] = [self.fit_view, self.loss_view, self.weights_view, self.activation_view,
+                                           self.weight_distribution_view]
         self.current_canvas: CanvasView = self.fit_view
         self.settings = Settings()
         self.panel = ParameterPanel(config, self.settings)
@@ -66,7 +71,8 @@ class MainWindow(QtWidgets.QMainWindow):
         top.addWidget(self.fit_view)
         top.addWidget(self.loss_view)
         bottom = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, objectName="bottomCanvasSplitter")
-        bottom.addWidget(self.weights_view)
+        self.weights_stack = WeightsStack(self.weights_view, self.weight_distribution_view)
+        bottom.addWidget(self.weights_stack)
         bottom.addWidget(self.activation_view)
         bottom.setSizes([580, 420])  # the weights canvas needs the room: two models side by side at 1280x720
         grid = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, objectName="canvasGridSplitter")
@@ -147,6 +153,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.presentation = Presentation(self, self.canvases, self.parameter_dock)
         self.exports = ExportActions(self, CANVAS_NAMES)
         self.presentation.build_actions(view_menu)
+        for tab in self.extra_tabs:  # a tab with canvases of its own follows the theme too
+            if hasattr(tab, "apply_theme"):
+                self.presentation.sigThemeChanged.connect(tab.apply_theme)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(action("About regviz", self.show_about, None, "aboutAction"))
 
