@@ -137,7 +137,7 @@ class ExportActions(QtCore.QObject):
             with figure_export.resized(self.window, size):
                 self.window.controller.redraw()
                 for canvas in self.window.canvases:
-                    if canvas.isHidden():  # the weights canvas's other mode: what is on screen is exported
+                    if canvas.hidden_in_place():  # the weights canvas's other mode: what is on screen is exported
                         continue
                     name = self.names[canvas.objectName()]
                     for fmt in ("png", "svg") if svg else ("png",):

@@ -27,6 +27,15 @@ class WeightsStack(QtWidgets.QStackedWidget):
 
     def show_distribution(self, on: bool) -> None:
         self.setCurrentWidget(self.distribution if on else self.heatmaps)
+        self.updateGeometry()
+
+    # sized by the mode on screen, not the larger of both (QStackedWidget's way), so adding the
+    # second mode takes no height from the canvases above
+    def sizeHint(self):  # noqa: N802 (Qt's name)
+        return self.currentWidget().sizeHint()
+
+    def minimumSizeHint(self):  # noqa: N802 (Qt's name)
+        return self.currentWidget().minimumSizeHint()
 
     @property
     def distribution_shown(self) -> bool:

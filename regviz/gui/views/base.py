@@ -85,11 +85,15 @@ class CanvasView(QtWidgets.QWidget):
     def render_if_changed(self, state: LiveState) -> bool:
         """Render only when the state moved since the last render; returns whether it drew. A canvas
         hidden in its place (the weights canvas's other mode) waits until it is shown again."""
-        if state.version == self._rendered_version or self.isHidden():
+        if state.version == self._rendered_version or self.hidden_in_place():
             return False
         self.render(state)
         self._rendered_version = state.version
         return True
+
+    def hidden_in_place(self) -> bool:
+        """Hidden inside the window (the weights canvas's other mode); a canvas alone is never so."""
+        return self.parentWidget() is not None and self.isHidden()
 
     def invalidate(self) -> None:
         """Force the next render_if_changed to draw (after an option such as log scale changed)."""

@@ -175,7 +175,8 @@ class LossView(CanvasView):
             plot.setMenuEnabled(False, enableViewBoxMenu=True)  # keep "View All"; no per-plot options
             plot.getAxis("left").setWidth(AXIS_WIDTH * theme.font_scale)
         top.setLogMode(y=self.log_scale)  # the test error spans about a decade: it stays linear
-        axis_label(top, "left", "loss per step", theme)
+        # short: with four compare models at 1280x720 each of the two plots is about 80 px tall
+        axis_label(top, "left", "loss", theme)
         top.getAxis("bottom").setStyle(showValues=False)
         axis_label(bottom, "left", "test Σ|error|", theme)
         axis_label(bottom, "bottom", "step", theme)

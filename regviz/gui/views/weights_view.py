@@ -36,6 +36,7 @@ from regviz.gui.weights_math import (MIN_CELL_PX, Arrangement, Overheads, arrang
 
 LUT_POINTS = 512
 HOVER_HINT = "hover over a cell to read its weight"
+HOVER_HINTS = (HOVER_HINT, "hover a cell: its weight", "")  # the longest that fits the row is shown
 CAPTION_MIN_HEIGHT = 460  # px: below this the caption line goes to the tooltip
 CAPTION = (f"W[i, j]: row i = input neuron (in), column j = output neuron (out) · white = off: |w| &lt; "
            f"{analysis.SPARSITY_THRESHOLD:g} · ▼ ▶ a disconnected hidden neuron")
@@ -74,7 +75,7 @@ class WeightsView(CanvasView):
         self._hover_pos: QtCore.QPointF | None = None
         self._hover_text = ""
         # the hover read-out lives in the control row: no room taken from the cells, and never exported
-        self.hover_label = QtWidgets.QLabel(HOVER_HINT, objectName="weightsHoverLabel")
+        self.hover_label = HintLabel(HOVER_HINTS, objectName="weightsHoverLabel")
         self.hover_label.setMinimumWidth(10)
         self.hover_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.show_label = QtWidgets.QLabel("Show:")
@@ -396,5 +397,28 @@ class WeightsView(CanvasView):
     def _set_hover(self, text: str) -> None:
         if text != self._hover_text or not self.hover_label.text():
             self._hover_text = text
-            self.hover_label.setText(text or HOVER_HINT)
+            self.hover_label.show_text(text)
             self.graphics.setToolTip(text or CAPTION.replace("&lt;", "<"))
+
+
+class HintLabel(QtWidgets.QLabel):
+    """A label that shows a read-out, or when there is none the longest of its hints that fits."""
+
+    def __init__(self, hints: tuple[str, ...], **kwargs):
+        super().__init__(hints[0], **kwargs)
+        self._hints, self._text = hints, ""
+
+    def show_text(self, text: str) -> None:
+        self._text = text
+        self._refit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._refit()
+
+    def _refit(self) -> None:
+        if self._text:
+            self.setText(self._text)
+            return
+        room = self.contentsRect().width()
+        self.setText(next((h for h in self._hints if self.fontMetrics().horizontalAdvance(h) <= room), ""))
