@@ -15,7 +15,14 @@ from PySide6 import QtWidgets
 TabFactory = Callable[[QtWidgets.QMainWindow], tuple[QtWidgets.QWidget, str]]
 
 
+def _geometry_tab(window: QtWidgets.QMainWindow) -> tuple[QtWidgets.QWidget, str]:
+    from regviz.gui.geometry_tab import make_geometry_tab  # late: a tab's modules load with the window
+
+    return make_geometry_tab(window)
+
+
 def tab_factories() -> list[TabFactory]:
     """In the order the tabs appear after Live."""
     factories: list[TabFactory] = []
+    factories.append(_geometry_tab)  # after Experiments, before Gradients
     return factories
