@@ -73,10 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command
         if command == "gui":
             return _run_gui(args)
+        if command == "softmax":
+            return _run_softmax(args)
         if command == "screenshot":
             # no SIGTERM handler here: raised inside a Qt slot, the exception would be swallowed
             return _run_screenshot(args)
         stopper.install()
+        if command == "animate":
+            from regviz.cli_animate import run as run_animate
+
+            return run_animate(args, stopper.check)
         return _run_headless(command, args, stopper.check)
     except UsageError as exc:
         print(f"regviz: error: {exc}", file=sys.stderr)
@@ -191,6 +197,20 @@ def _check_dataset(cfg) -> None:
         make_dataset(cfg.data)
     except (ConfigError, DataError) as exc:
         raise UsageError(str(exc)) from None
+
+
+# ---------------------------------------------------------------- softmax (numpy only: no torch, no Qt)
+def _run_softmax(args: argparse.Namespace) -> int:
+    import json
+
+    from regviz.core.softmax import SoftmaxInputError, compute, format_table, parse_logit_tokens
+
+    try:
+        result = compute(parse_logit_tokens(args.logits), args.temperature)
+    except SoftmaxInputError as exc:
+        raise UsageError(f"logits: {exc}") from None
+    print(json.dumps(result.to_dict(), indent=2) if args.json else format_table(result))
+    return 0
 
 
 # ---------------------------------------------------------------- window

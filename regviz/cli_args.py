@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import textwrap
 
 MAX_SCREENSHOT_STEPS = 1_000_000  # with batch size 1 and 1 training point that is MAX_EPOCHS epochs
@@ -96,7 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_experiment_options(sweep, presets, default_methods="l1", default_repeats=1)
     sweep.add_argument("--lambdas", type=_nonempty, default="1e-4:10:100",
                        help="LOW:HIGH:N (N log-spaced values, ends included) or a comma list")
+    _add_softmax_parser(sub)
+    from regviz.cli_animate import add_parser as add_animate_parser  # late: it imports this module
+
+    add_animate_parser(sub, presets)
     return parser
+
+
+def _add_softmax_parser(sub) -> None:
+    from regviz.core.softmax import MAX_CLASSES, MIN_CLASSES, TEMPERATURE_RANGE
+
+    soft = sub.add_parser("softmax", help="the softmax probabilities of some logits (the article's last section)",
+                          description="Prints each class's probability to 3 decimals and the entropy. Negative "
+                                      "logits need no quoting: regviz softmax -1 2 3.")
+    # argparse takes '-1' and '-.5' for numbers, but '-1e3' or '-inf' for an unknown option
+    soft._negative_number_matcher = _NUMBER_LIKE
+    soft.add_argument("logits", nargs="+", metavar="LOGIT",
+                      help=f"{MIN_CLASSES} to {MAX_CLASSES} numbers, one per class (e.g. 3 0.7 0.5)")
+    low, high = TEMPERATURE_RANGE
+    soft.add_argument("--temperature", type=_temperature, default=1.0, metavar="T",
+                      help=f"divide the logits by T first ({low:g} to {high:g}, default 1): T < 1 sharpens, "
+                           "T > 1 flattens")
+    soft.add_argument("--json", action="store_true", help="print JSON (full precision) instead of the table")
 
 
 def _add_source_options(p: argparse.ArgumentParser, presets: str) -> None:
@@ -131,6 +153,18 @@ def _add_experiment_options(p: argparse.ArgumentParser, presets: str, default_me
 
 
 # ---------------------------------------------------------------- argument types
+_NUMBER_LIKE = re.compile(r"^-(\.?\d|inf|nan)", re.IGNORECASE)  # a negative logit, not an option
+
+
+def _temperature(text: str) -> float:
+    from regviz.core.softmax import SoftmaxInputError, parse_temperature
+
+    try:
+        return parse_temperature(text)
+    except SoftmaxInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _nonempty(text: str) -> str:
     if not text:
         raise argparse.ArgumentTypeError("must not be empty")

@@ -52,10 +52,23 @@ def format_result(result: ExperimentResult) -> str:
     else:
         for method, stats in result.summary.items():
             lines += _summary_lines(method, stats)
-    lines.append("test err: sum of |error| over the test points;  disc.: disconnected hidden neurons")
+    lines += _footer(result)
     if result.stopped_early:
         lines.append("stopped early: the results above are partial")
     return "\n".join(lines)
+
+
+def _footer(result: ExperimentResult) -> list[str]:
+    """What the columns and the summary lines mean (each table names only the columns it has)."""
+    if result.kind != "sweep":
+        return ["test err: sum of |error| over the test points;  disc.: disconnected hidden neurons"]
+    lambdas = len(result.extra["lambdas"])
+    seeds = len({run.seed for run in result.runs})
+    return [
+        f"table: medians over {seeds} seed{'s' * (seeds != 1)} per lambda (errors: over the runs that did not "
+        "diverge);  test err: sum of |error| over the test points",
+        f"summary lines: medians over all {lambdas} lambdas x {seeds} seed{'s' * (seeds != 1)} of each method",
+    ]
 
 
 def format_sweep(result: ExperimentResult) -> str:

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from regviz.core.config import ConfigError
+from regviz.core.softmax import softmax  # noqa: F401  (defined there, Qt- and torch-free)
 
 
 SIMD_PAD = 64
@@ -322,12 +323,3 @@ def get_activation(name: str, params: Mapping[str, float] | None = None) -> Acti
     if name not in ACTIVATIONS:
         raise ConfigError("model.activation", name, "one of " + ", ".join(ACTIVATIONS))
     return ACTIVATIONS[name].with_params(**dict(params or {}))
-
-
-def softmax(z, temperature: float = 1.0) -> np.ndarray:
-    """Softmax over the last axis; a higher temperature flattens the distribution."""
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    z = np.asarray(z, dtype=np.float64) / temperature
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)

@@ -206,8 +206,8 @@ def run_prune(cfg: ExperimentConfig, repeats: int, threshold: float = analysis.S
               should_stop: Callable[[], bool] | None = None) -> ExperimentResult:
     """Train, find the disconnected neurons, shrink the hidden layers, retrain, compare.
 
-    The proposed width of each hidden layer is the median, over the non-diverged runs, of the
-    neurons still connected (rounded up, at least 1): what a typical run needs.
+    The two stages are also callable apart (the window lets a teacher edit the proposed sizes
+    between them): run_repeats, then propose_hidden_sizes, then run_repeats with those sizes.
     """
     dataset = make_dataset(cfg.data)
 
@@ -217,18 +217,28 @@ def run_prune(cfg: ExperimentConfig, repeats: int, threshold: float = analysis.S
         return lambda done, total: progress(index * total + done, 2 * total)
 
     before = run_repeats(cfg, [method], repeats, half(0), should_stop, dataset)
-    hidden = cfg.model.hidden_layers
-    alive = [r for r in before.runs if not r.diverged] or before.runs
+    proposed = propose_hidden_sizes(before.runs, cfg.model.hidden_layers, threshold)
+    after = None if before.stopped_early else run_repeats(cfg, [method], repeats, half(1), should_stop, dataset,
+                                                          proposed)
+    return prune_result(cfg, before, after, proposed, threshold, method)
+
+
+def propose_hidden_sizes(runs: Sequence[RunResult], hidden: Sequence[int],
+                         threshold: float = analysis.SPARSITY_THRESHOLD) -> tuple[int, ...]:
+    """The proposed width of each hidden layer: the median, over the non-diverged runs, of the
+    neurons still connected (rounded up, at least 1): what a typical run needs."""
+    alive = [r for r in runs if not r.diverged] or list(runs)
     sizes = [analysis.pruned_hidden_sizes(_recount(r, threshold), hidden) for r in alive]
-    proposed = tuple(max(1, math.ceil(median(widths))) for widths in zip(*sizes))
-    if before.stopped_early:
-        after_runs: list[RunResult] = []
-        stopped = True
-    else:
-        after = run_repeats(cfg, [method], repeats, half(1), should_stop, dataset, proposed)
-        after_runs, stopped = after.runs, after.stopped_early
+    return tuple(max(1, math.ceil(median(widths))) for widths in zip(*sizes))
+
+
+def prune_result(cfg: ExperimentConfig, before: ExperimentResult, after: ExperimentResult | None,
+                 proposed: Sequence[int], threshold: float, method: str) -> ExperimentResult:
+    """Both stages as one result (`after` None: the first stage was stopped, nothing retrained)."""
+    after_runs = after.runs if after is not None else []
+    stopped = before.stopped_early or after is None or after.stopped_early
     runs = [_tag(r, "original") for r in before.runs] + [_tag(r, "pruned") for r in after_runs]
-    original_sizes = (1, *hidden, 1)
+    original_sizes = (1, *cfg.model.hidden_layers, 1)
     pruned_sizes = (1, *proposed, 1)
     summary = {
         "original": summarize(before.runs, [method])[method],

@@ -3,10 +3,11 @@ animation), with progress, cancel, and no process left behind.
 
 The function is named by module and attribute ("regviz.core.experiments:run_repeats") and called
 in the child as fn(*args, progress=..., should_stop=...), the signature of the core experiment
-functions; what it returns must pickle. A QThread only relays the child's messages as signals, so
-the GUI thread never waits on the work. Cancel asks the child to stop at its next check and kills
-it if it does not within a few seconds; a child also ends with its parent (trainer_loop's
-end_with_parent).
+functions; what it returns must pickle. A job made with frames=True also passes frame=..., for
+live work that streams what it has so far (each frame arrives as sigFrame, in order). A QThread
+only relays the child's messages as signals, so the GUI thread never waits on the work. Cancel
+asks the child to stop at its next check and kills it if it does not within a few seconds; a child
+also ends with its parent (trainer_loop's end_with_parent).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ PROGRESS_INTERVAL = 0.1  # s between progress messages
 LIVE_JOBS: "weakref.WeakSet[Job]" = weakref.WeakSet()  # tests check that none is left running
 
 
-def job_main(conn, target: str, args: tuple, kwargs: dict) -> None:
+def job_main(conn, target: str, args: tuple, kwargs: dict, frames: bool = False) -> None:
     """Entry point of the job process."""
     end_with_parent()
     module_name, _, attribute = target.partition(":")
@@ -47,6 +48,14 @@ def job_main(conn, target: str, args: tuple, kwargs: dict) -> None:
         except (EOFError, OSError):
             return True  # the window is gone
 
+    def frame(payload) -> None:
+        try:
+            conn.send(("frame", payload))
+        except (BrokenPipeError, OSError):
+            pass
+
+    if frames:
+        kwargs = {**kwargs, "frame": frame}
     try:
         fn = getattr(importlib.import_module(module_name), attribute)
         result = fn(*args, progress=progress, should_stop=should_stop, **kwargs)
@@ -65,13 +74,15 @@ class Job(QtCore.QThread):
     sigDone = QtCore.Signal(object)  # the function's result
     sigFailed = QtCore.Signal(str)  # an error, or the process died
     sigCancelled = QtCore.Signal()
+    sigFrame = QtCore.Signal(object)  # what a frames=True job streams while it works
 
-    def __init__(self, target: str, args: tuple = (), kwargs: dict | None = None, parent=None):
+    def __init__(self, target: str, args: tuple = (), kwargs: dict | None = None, parent=None,
+                 frames: bool = False):
         super().__init__(parent)
         self.setObjectName("job")
         ours, theirs = _SPAWN.Pipe(duplex=True)
         self._conn, self._child_end = ours, theirs
-        self._process = _SPAWN.Process(target=job_main, args=(theirs, target, tuple(args), dict(kwargs or {})),
+        self._process = _SPAWN.Process(target=job_main, args=(theirs, target, tuple(args), dict(kwargs or {}), frames),
                                        name="regviz-job", daemon=True)
         self._cancelled = False
         LIVE_JOBS.add(self)
@@ -119,6 +130,9 @@ class Job(QtCore.QThread):
                 break
             if kind == "progress":
                 self.sigProgress.emit(*payload)
+                continue
+            if kind == "frame":
+                self.sigFrame.emit(payload)
                 continue
             self._process.join(5.0)  # it ends right after its last word: no process is left when we say so
             if kind == "done":

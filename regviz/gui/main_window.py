@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from regviz.core.config import ConfigError, ExperimentConfig
 from regviz.core.data import DataError
 from regviz.core.io import write_json_atomic
+from regviz.gui.animation_actions import install_animation_export
 from regviz.gui.controller import LabController
 from regviz.gui.export_actions import ExportActions
 from regviz.gui.panel import ParameterPanel
@@ -138,6 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addAction(action("Export all…", self.export_all_dialog, "Ctrl+Shift+E", "exportAllAction",
                                    "Every canvas (PNG and SVG) and the whole window, into a folder"))
         file_menu.addAction(action("Export window as PNG…", self.export_window_dialog, None, "exportWindowAction"))
+        self.animation_export = install_animation_export(self, file_menu)  # its job stops when the window closes
         file_menu.addSeparator()
         file_menu.addAction(action("Quit", self.close, "Ctrl+Q", "quitAction"))
         self.presets_menu = PresetsMenu(self)

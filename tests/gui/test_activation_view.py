@@ -15,7 +15,8 @@ from regviz.core.activations import ACTIVATIONS, get_activation
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
 from regviz.gui.session import LiveState, build_run, make_frame
-from regviz.gui.activation_math import histogram_edges, inactive_share, inactive_units, saturation_bound
+from regviz.gui.activation_math import (histogram_edges, inactive_share, inactive_units, layer_mean_derivative,
+                                        saturated_share, saturation_bound)
 from regviz.gui.views.activation_view import STATUS_HELP, ActivationView
 
 
@@ -188,15 +189,33 @@ def test_inactive_units_on_hand_made_pre_activations():
         [-0.1, -2.0, 0.0, 3.0],
     ]])
     # unit 0: always negative (dead), 1: one positive input (alive), 2: always exactly 0 (dead: z <= 0),
-    # 3: |z| = 3 everywhere: alive for ReLU on three inputs, saturated for tanh (bound 2.18), not sigmoid (4.36)
+    # 3: |z| = 3 everywhere: alive for ReLU on three inputs, saturated for tanh (bound 1.82), not sigmoid (3.64)
     np.testing.assert_array_equal(inactive_units(relu, z), [[True, False, True, False]])
     np.testing.assert_array_equal(inactive_units(tanh, z), [[False, False, False, True]])
     np.testing.assert_array_equal(inactive_units(sigmoid, z), [[False, False, False, False]])
     np.testing.assert_array_equal(inactive_units(get_activation("linear"), z), [[False] * 4])
     counts, total = inactive_share(relu, [z, z[:, :, :2]])  # two hidden layers: 4 + 2 units
     assert counts.tolist() == [3] and total == 6
-    assert saturation_bound(tanh) == pytest.approx(np.arctanh(np.sqrt(0.95)), abs=1e-3)
-    assert saturation_bound(sigmoid) == pytest.approx(4.36, abs=0.01)
+    # 10 % of the peak: 1 - tanh(z)^2 = 0.1, and s(1 - s) = 0.025 with s = (1 + sqrt(0.9)) / 2
+    assert saturation_bound(tanh) == pytest.approx(np.arctanh(np.sqrt(0.9)), abs=1e-3)
+    s = (1 + np.sqrt(0.9)) / 2
+    assert saturation_bound(sigmoid) == pytest.approx(np.log(s / (1 - s)), abs=1e-3)  # 3.64
+
+
+def test_saturated_unit_inputs_and_mean_derivative_per_layer_by_hand():
+    """Counted per unit and input, not per unit: a unit saturated on 1 of 4 inputs counts once."""
+    sigmoid = get_activation("sigmoid")
+    z = np.zeros((2, 4, 3))  # 2 models, 4 inputs, 3 units: f'(0) = 0.25 everywhere ...
+    z[0, 0, 0] = 5.0  # ... but f'(5) = 0.0066 < 0.025: saturated
+    z[0, 1:, 1] = -4.0  # f'(-4) = 0.0177: saturated on 3 inputs
+    z[1, :, 2] = 3.0  # f'(3) = 0.0452 > 0.025: not saturated
+    counts, total = saturated_share(sigmoid, [z, z[:, :, :1]])  # two layers: 12 + 4 unit·inputs
+    assert counts.tolist() == [1 + 3 + 1, 0] and total == 16
+    assert inactive_units(sigmoid, z).sum() == 0  # no unit is saturated on every input
+    means = layer_mean_derivative(sigmoid, [z, z[:, :, :1]])
+    f5, f4, f3 = (np.exp(-v) / (1 + np.exp(-v)) ** 2 for v in (5.0, 4.0, 3.0))
+    np.testing.assert_allclose(means[0], [(8 * 0.25 + f5 + 3 * f4) / 12, (f5 + 3 * 0.25) / 4], rtol=1e-9)
+    np.testing.assert_allclose(means[1], [(8 * 0.25 + 4 * f3) / 12, 0.25], rtol=1e-9)
 
 
 def test_dead_share_in_the_view_from_a_hand_made_frame(qtbot, relu_pair):
@@ -243,17 +262,20 @@ def test_saturated_share_for_sigmoid(qtbot):
     engine, setup, _ = _run("sigmoid", methods=("l2",), steps=10)
     frame = make_frame(engine, setup, 0)
     pre = [np.full((1, 40, 10), 0.3) for _ in range(3)]
-    pre[0][0, :, :3] = 6.0  # far beyond 4.36: saturated
-    pre[1][0, :, 0] = -9.0  # saturated on the other side
-    pre[2][0, :, 0] = 3.0  # f'(3) = 0.045 > 0.0125: not saturated
+    pre[0][0, :, :3] = 6.0  # far beyond 3.64: saturated, 3 units x 40 inputs
+    pre[1][0, :, 0] = -9.0  # saturated on the other side: 40
+    pre[2][0, :, 0] = 3.0  # f'(3) = 0.045 > 0.025: not saturated
     state = LiveState(setup)
     state.apply(dataclasses.replace(frame, pre_activations=tuple(pre)))
     v = _view(qtbot, setup, state)
-    assert v.status_lines() == ["saturated: 4/30 units (13%)"]
+    # mean f' per layer, by hand: f'(0.3) = 0.2445, f'(6) = 0.0025, f'(-9) = 0.0001, f'(3) = 0.0452:
+    # (7 x 0.2445 + 3 x 0.0025) / 10 = 0.17, (9 x 0.2445 + 0.0001) / 10 = 0.22, (9 x 0.2445 + 0.0452) / 10 = 0.22
+    assert v.status_lines() == ["saturated (f′ < 10% of max): 160/1,200 unit·inputs (13%) · "
+                                "mean f′ per layer 0.17–0.22 (max 0.25)"]
     assert v.status_label.toolTip() == STATUS_HELP["saturated"]
     assert all(region.isVisible() for region in v.regions)  # both saturated tails shaded
     low, high = v.hist_plot.vb.viewRange()[0]
-    assert low < -4.36 and high > 4.36
+    assert low < -3.64 and high > 3.64
 
 
 def test_histogram_edges_are_round_and_cover_the_data():

@@ -1,6 +1,7 @@
 """The right half of the activations canvas: a histogram of the hidden units' pre-activations z
 over the training inputs (every hidden layer pooled; one step curve per model), the z ranges where
-a unit is inactive shaded, and over it how many units are dead, stuck at z <= 0 or saturated."""
+a unit is inactive shaded, and over it how many units are dead or stuck at z <= 0, or (sigmoid,
+tanh) how many unit·inputs are saturated and the mean f'(z) per layer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import numpy as np
 import pyqtgraph as pg
 
 from regviz.core.activations import Activation
-from regviz.gui.activation_math import STATUS_WORD, histogram_edges, inactive_kind, inactive_share, saturation_bound
+from regviz.gui.activation_math import (STATUS_WORD, histogram_edges, inactive_kind, inactive_share,
+                                        layer_mean_derivative, peak_derivative, saturated_line, saturated_share,
+                                        saturation_bound)
 from regviz.gui.session import RunSetup, member_label
 from regviz.gui.style import Theme
 from regviz.gui.views.base import axis_label, method_pen, style_plot
@@ -123,18 +126,25 @@ class PreActivationHistogram:
 
     def _render_status(self, pre_activations, members, activation: Activation, small: bool) -> None:
         """Under the heading, one line per model (in its colour): how many hidden units are dead /
-        stuck at z <= 0 / saturated."""
+        stuck at z <= 0, or how many unit·inputs are saturated and the mean f'(z) per layer."""
         theme = self.theme
         kind = inactive_kind(activation)
-        counts, total = inactive_share(activation, pre_activations)
+        if kind == "saturated":
+            counts, total = saturated_share(activation, pre_activations)
+            means, peak = layer_mean_derivative(activation, pre_activations), peak_derivative(activation)
+        else:
+            counts, total = inactive_share(activation, pre_activations)
         compare = len(self.curves) > 1
         lines = []
         if kind is not None:
             for k in range(min(len(self.curves), len(counts))):
-                share = 100.0 * counts[k] / total if total else 0.0
+                if kind == "saturated":
+                    text = saturated_line(int(counts[k]), total, means[k], peak)
+                else:
+                    share = 100.0 * counts[k] / total if total else 0.0
+                    text = f"{STATUS_WORD[kind]}: {counts[k]}/{total} units ({share:.0f}%)"
                 who = f"{member_label(members[k])} — " if compare else ""
-                lines.append((who + f"{STATUS_WORD[kind]}: {counts[k]}/{total} units ({share:.0f}%)",
-                              theme.method_color(members[k].method) if compare else theme.foreground))
+                lines.append((who + text, theme.method_color(members[k].method) if compare else theme.foreground))
         joined = "\n".join(text for text, _ in lines)
         if joined == self.status_text and not self.stale:
             return

@@ -10,9 +10,9 @@ redraws the curves at once and emits sigParamsChanged(params) for the window to 
 
 Right: a histogram of the hidden units' pre-activations z over the training inputs (every hidden
 layer pooled; one step curve per model in compare mode), with the share of units that are dead
-(ReLU), stuck on the negative side (leaky/PReLU/RReLU/ELU) or saturated (sigmoid/tanh) over it, one
-line per model; the exact definitions are in that label's tooltip, in a line under the plots and in
-inactive_units().
+(ReLU) or stuck on the negative side (leaky/PReLU/RReLU/ELU), or for sigmoid/tanh the share of
+saturated unit·inputs and the mean f'(z) per layer, over it, one line per model; the exact
+definitions are in that label's tooltip, in a line under the plots and in activation_math.
 
 The curves change only on set_activation or a parameter edit; render() updates the histogram
 (np.histogram on a few thousand values), the PReLU slope lines and, when their text changed, labels.
