@@ -8,12 +8,14 @@ importing torch.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from regviz.core.activations import Activation
 from regviz.core.records import Snapshot
+
+if TYPE_CHECKING:  # activations imports torch; an engine without torch passes an ActivationSpec
+    from regviz.core.activations import Activation
 
 
 def xavier_bound(fan_in: int, fan_out: int) -> float:

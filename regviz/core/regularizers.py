@@ -22,10 +22,12 @@ rule is selected: the rule belongs to the L1 term.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
-import torch
+
+if TYPE_CHECKING:  # torch is imported only by the functions that use it: the compiled engine needs none
+    import torch
 
 from regviz.core.config import L1_RULES, METHODS, ConfigError
 
@@ -61,6 +63,8 @@ def smooth_step(w: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor, l2: torch
 
     Every product and sum is its own elementwise op (one rounding each, no fused multiply-add), so
     a model's numbers do not depend on where its row sits in an ensemble."""
+    import torch
+
     smooth = grad if l2 is None else torch.add(grad, torch.mul(l2, w))
     return torch.sub(w, torch.mul(lr, smooth))
 
@@ -68,6 +72,8 @@ def smooth_step(w: torch.Tensor, grad: torch.Tensor, lr: torch.Tensor, l2: torch
 def l1_term_step(w: torch.Tensor, half: torch.Tensor, lr_l1: torch.Tensor, rule: str) -> torch.Tensor:
     """The L1 term's step after the smooth one: w before the step, half = smooth_step(...),
     lr_l1 = lr * l1 (broadcast over w). See the module docstring for the rules."""
+    import torch
+
     if rule == "proximal":
         return torch.mul(torch.sign(half), torch.clamp(torch.sub(torch.abs(half), lr_l1), min=0.0))
     stepped = torch.sub(half, torch.mul(lr_l1, torch.sign(w)))

@@ -145,3 +145,26 @@ class FlowLegend(pg.GraphicsWidget):
             self.setMinimumSize(0, height)
             self.setPreferredSize(200, height)
             self.setMaximumSize(QWIDGETSIZE_MAX, height)
+
+
+class HintLabel(QtWidgets.QLabel):
+    """A label that shows a read-out, or when there is none the longest of its hints that fits."""
+
+    def __init__(self, hints: tuple[str, ...], **kwargs):
+        super().__init__(hints[0], **kwargs)
+        self._hints, self._text = hints, ""
+
+    def show_text(self, text: str) -> None:
+        self._text = text
+        self._refit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._refit()
+
+    def _refit(self) -> None:
+        if self._text:
+            self.setText(self._text)
+            return
+        room = self.contentsRect().width()
+        self.setText(next((h for h in self._hints if self.fontMetrics().horizontalAdvance(h) <= room), ""))

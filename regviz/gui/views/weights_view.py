@@ -29,7 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from regviz.core import analysis
 from regviz.gui.session import LiveState, RunSetup, member_label
 from regviz.gui.views.base import CanvasView
-from regviz.gui.views.items import WrapLabel
+from regviz.gui.views.items import HintLabel, WrapLabel
 from regviz.gui.views.weights_panel import HeatmapPanel, diverging_colormap, make_panel, mark
 from regviz.gui.weights_math import (MIN_CELL_PX, Arrangement, Overheads, arrange_models, column_widths,
                                     format_weight, row_heights, weight_level, without_header)
@@ -400,25 +400,3 @@ class WeightsView(CanvasView):
             self.hover_label.show_text(text)
             self.graphics.setToolTip(text or CAPTION.replace("&lt;", "<"))
 
-
-class HintLabel(QtWidgets.QLabel):
-    """A label that shows a read-out, or when there is none the longest of its hints that fits."""
-
-    def __init__(self, hints: tuple[str, ...], **kwargs):
-        super().__init__(hints[0], **kwargs)
-        self._hints, self._text = hints, ""
-
-    def show_text(self, text: str) -> None:
-        self._text = text
-        self._refit()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        self._refit()
-
-    def _refit(self) -> None:
-        if self._text:
-            self.setText(self._text)
-            return
-        room = self.contentsRect().width()
-        self.setText(next((h for h in self._hints if self.fontMetrics().horizontalAdvance(h) <= room), ""))
