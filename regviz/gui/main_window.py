@@ -32,6 +32,15 @@ CANVAS_NAMES = {"fitCanvas": "fit", "lossCanvas": "loss", "weightsCanvas": "weig
                 "weightDistributionCanvas": "weight-distribution"}
 
 
+def scrolled(page: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
+    """The page in a frameless scroll area: its minimum size no longer sets the window's."""
+    area = QtWidgets.QScrollArea(objectName=f"{page.objectName() or 'tab'}Scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
+
+
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, config: ExperimentConfig, preset: str = "seed", redraw_hz: float | None = None):
         super().__init__()
@@ -94,7 +103,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.extra_tabs: list[QtWidgets.QWidget] = []
         for factory in tab_factories():
             widget, title = factory(self)
-            self.tabs.addTab(widget, title)
+            self.tabs.addTab(scrolled(widget), title)  # a screen narrower than the tab scrolls it
             self.extra_tabs.append(widget)
         self.setCentralWidget(self.tabs)
         for canvas in self.canvases:
@@ -256,6 +265,17 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.panel.set_config(config)
         return True
+
+    def show_tab(self, page: QtWidgets.QWidget) -> None:
+        """Bring a tab's page (the widget its factory made, inside its scroll area) to the front."""
+        self.tabs.setCurrentIndex(self.tab_index(page))
+
+    def tab_index(self, page: QtWidgets.QWidget) -> int:
+        for index in range(self.tabs.count()):
+            holder = self.tabs.widget(index)
+            if holder is page or (isinstance(holder, QtWidgets.QScrollArea) and holder.widget() is page):
+                return index
+        return -1
 
     def load_into_live(self, config: ExperimentConfig, compare: tuple[str, ...] | None = None) -> bool:
         """Another tab hands a run to the Live tab (a run of a table, a lambda of a sweep): switch to

@@ -29,8 +29,8 @@ def _tab(qtbot, window, **changes):
     assert window.load_into_live(cfg)
     tab = window.findChild(QtWidgets.QWidget, "experimentsTab")
     tabs = window.findChild(QtWidgets.QTabWidget, "mainTabs")
-    assert tabs.tabText(1) == "Experiments" and tabs.widget(1) is tab
-    tabs.setCurrentWidget(tab)
+    assert tabs.tabText(1) == "Experiments" and window.tab_index(tab) == 1
+    window.show_tab(tab)
     qtbot.waitUntil(lambda: f"{cfg.training.epochs:,} epochs" in tab.findChild(QtWidgets.QLabel, "experimentConfigLabel").text(),
                     timeout=10000)
     return tab
@@ -209,7 +209,7 @@ def test_sweep_band_a_click_loads_that_lambda_and_themes(qtbot, window, tmp_path
     assert cfg.regularization.lam == pytest.approx(0.1) and cfg.regularization.l1_rule == "clip"
     assert window.controller.compare == ("l1", "l2") and cfg.training.seed == 12
 
-    window.tabs.setCurrentWidget(tab)
+    window.show_tab(tab)
     window.presentation.apply(HIGH_CONTRAST)  # the 1.5x-font theme reaches every canvas of the tab
     for canvas in (tab.repeats.plot, tab.prune.view, view):
         assert canvas.theme is HIGH_CONTRAST

@@ -187,7 +187,7 @@ def test_registered_in_the_window_after_live_and_themed_by_it(qtbot, window):
     present = [t for t in lesson_order if t in titles]
     assert [t for t in titles if t in lesson_order] == present and "Penalty geometry" in present
     widget = window.findChild(QtWidgets.QWidget, "geometryTab")
-    tabs.setCurrentWidget(widget)
+    window.show_tab(widget)
     window.resize(1280, 720)
     qtbot.waitUntil(lambda: widget.view.graphics.width() > 400, timeout=TIMEOUT)
     window.findChild(QtGui.QAction, "theme_dark").trigger()

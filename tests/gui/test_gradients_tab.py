@@ -56,12 +56,12 @@ def test_in_the_window_at_1280x720_with_every_theme(qtbot, window):
     order = [t for t in ("Experiments", "Penalty geometry", "Gradients", "Softmax") if t in titles]
     assert [t for t in titles if t in order] == order
     page = find(window, QtWidgets.QWidget, "gradientsTab")
-    assert tabs.widget(titles.index("Gradients")) is page
+    assert window.tab_index(page) == titles.index("Gradients")
     assert find(page, QtWidgets.QWidget, "gradientCanvas") is page.canvas
     # the Live tab's data: the seed preset's 40 training points
     assert len(page.data[0]) == window.controller.config.data.n_samples - 10
     window.resize(1280, 720)
-    tabs.setCurrentWidget(page)
+    window.show_tab(page)
     for theme in (HIGH_CONTRAST, DARK, LIGHT):  # the presentation themes have 1.5x fonts
         window.presentation.choose_theme(theme)
         assert page.canvas.theme is theme

@@ -145,9 +145,9 @@ def test_in_the_window_at_1280x720_with_every_theme(qtbot, window):
     order = [t for t in ("Experiments", "Penalty geometry", "Gradients", "Softmax") if t in titles]
     assert titles[0] == "Live" and [t for t in titles if t in order] == order and titles[-1] == "Softmax"
     page = find(window, QtWidgets.QWidget, "softmaxTab")
-    assert tabs.widget(titles.index("Softmax")) is page
+    assert window.tab_index(page) == titles.index("Softmax")
     window.resize(1280, 720)
-    tabs.setCurrentWidget(page)
+    window.show_tab(page)
     qtbot.mouseClick(find(page, QtWidgets.QPushButton, "softmaxCase3"), QtCore.Qt.MouseButton.LeftButton)
     for theme in (HIGH_CONTRAST, DARK, LIGHT):  # the presentation themes have 1.5x fonts
         window.presentation.choose_theme(theme)
