@@ -106,6 +106,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.tabs.addTab(scrolled(widget), title)  # a screen narrower than the tab scrolls it
             self.extra_tabs.append(widget)
         self.setCentralWidget(self.tabs)
+        self._dock_hidden_by_tab = False
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         for canvas in self.canvases:
             canvas.graphics.viewport().installEventFilter(self)
         scroll = QtWidgets.QScrollArea()
@@ -265,6 +267,21 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         self.panel.set_config(config)
         return True
+
+    PANEL_TABS = ("experimentsTab",)  # tabs beyond Live that run on the parameter panel's config
+
+    def _on_tab_changed(self, index: int) -> None:
+        """A tab with controls of its own (geometry, gradients, softmax) gets the panel's room; the
+        panel comes back with Live or Experiments if it was showing."""
+        holder = self.tabs.widget(index)
+        page = holder.widget() if isinstance(holder, QtWidgets.QScrollArea) else holder
+        if index == 0 or page.objectName() in self.PANEL_TABS:
+            if self._dock_hidden_by_tab:
+                self._dock_hidden_by_tab = False
+                self.parameter_dock.show()
+        elif self.parameter_dock.isVisible():
+            self._dock_hidden_by_tab = True
+            self.parameter_dock.hide()
 
     def show_tab(self, page: QtWidgets.QWidget) -> None:
         """Bring a tab's page (the widget its factory made, inside its scroll area) to the front."""

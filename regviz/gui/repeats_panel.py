@@ -72,6 +72,7 @@ class RepeatsPanel(QtWidgets.QWidget):
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 4)
+        splitter.setSizes([5000, 4000])  # in proportion: the table's every column shows at 1366x768
         splitter.setChildrenCollapsible(False)
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)

