@@ -19,6 +19,7 @@ from regviz.gui.scrubber import ScrubberBar
 from regviz.gui.tabs import tab_factories
 from regviz.gui.session_actions import SessionActions
 from regviz.gui.settings import Settings
+from regviz.gui.style import LIGHT
 from regviz.gui.views.activation_view import ActivationView
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import FitView
@@ -100,11 +101,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs = QtWidgets.QTabWidget(objectName="mainTabs")
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(central, "Live")
-        self.extra_tabs: list[QtWidgets.QWidget] = []
-        for factory in tab_factories():
-            widget, title = factory(self)
-            self.tabs.addTab(scrolled(widget), title)  # a screen narrower than the tab scrolls it
-            self.extra_tabs.append(widget)
+        self.extra_tabs: list[QtWidgets.QWidget] = []  # the pages built so far
+        self._unbuilt_tabs: dict[int, tuple[str, object]] = {}  # index -> (title, factory)
+        for title, factory in tab_factories():  # built after the first paint (build_tabs)
+            index = self.tabs.addTab(QtWidgets.QWidget(objectName="unbuiltTab"), title)
+            self._unbuilt_tabs[index] = (title, factory)
         self.setCentralWidget(self.tabs)
         self._dock_hidden_by_tab = False
         self.tabs.currentChanged.connect(self._on_tab_changed)
@@ -166,9 +167,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.presentation = Presentation(self, self.canvases, self.parameter_dock)
         self.exports = ExportActions(self, CANVAS_NAMES)
         self.presentation.build_actions(view_menu)
-        for tab in self.extra_tabs:  # a tab with canvases of its own follows the theme too
-            if hasattr(tab, "apply_theme"):
-                self.presentation.sigThemeChanged.connect(tab.apply_theme)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(action("About regviz", self.show_about, None, "aboutAction"))
 
@@ -270,9 +268,47 @@ class MainWindow(QtWidgets.QMainWindow):
 
     PANEL_TABS = ("experimentsTab",)  # tabs beyond Live that run on the parameter panel's config
 
+    # ---------------------------------------------------------------- tabs beyond Live
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._unbuilt_tabs:  # after the first paint, one page per turn of the event loop
+            QtCore.QTimer.singleShot(0, self._build_next_tab)
+
+    def _build_next_tab(self) -> None:
+        if self._unbuilt_tabs:
+            self._build_tab(min(self._unbuilt_tabs))
+        if self._unbuilt_tabs:
+            QtCore.QTimer.singleShot(0, self._build_next_tab)
+
+    def build_tabs(self) -> None:
+        """Build every page not built yet, now."""
+        while self._unbuilt_tabs:
+            self._build_tab(min(self._unbuilt_tabs))
+
+    def _build_tab(self, index: int) -> None:
+        title, factory = self._unbuilt_tabs.pop(index)
+        widget, _title = factory(self)
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)
+        try:
+            placeholder = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, scrolled(widget), title)  # a screen narrower than the tab scrolls it
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        placeholder.deleteLater()
+        self.extra_tabs.append(widget)
+        if hasattr(widget, "apply_theme"):  # a tab with canvases of its own follows the theme too
+            self.presentation.sigThemeChanged.connect(widget.apply_theme)
+            if self.presentation.theme is not LIGHT:
+                widget.apply_theme(self.presentation.theme)
+
     def _on_tab_changed(self, index: int) -> None:
         """A tab with controls of its own (geometry, gradients, softmax) gets the panel's room; the
         panel comes back with Live or Experiments if it was showing."""
+        if index in self._unbuilt_tabs:
+            self._build_tab(index)
         holder = self.tabs.widget(index)
         page = holder.widget() if isinstance(holder, QtWidgets.QScrollArea) else holder
         if index == 0 or page.objectName() in self.PANEL_TABS:

@@ -39,11 +39,12 @@ def _softmax_tab(window: QtWidgets.QMainWindow) -> tuple[QtWidgets.QWidget, str]
     return softmax_tab(window)
 
 
-def tab_factories() -> list[TabFactory]:
-    """In the order the tabs appear after Live."""
-    factories: list[TabFactory] = []
-    factories.append(_experiments_tab)  # the first after Live
-    factories.append(_geometry_tab)  # after Experiments, before Gradients
-    factories.append(_gradients_tab)  # after Experiments and Penalty geometry, before Softmax
-    factories.append(_softmax_tab)  # the last: the article's last section
-    return factories
+def tab_factories() -> list[tuple[str, TabFactory]]:
+    """(title, factory) in the order the tabs appear after Live. The window shows the titles at
+    once and builds the pages just after its first paint, or at once when a tab is clicked."""
+    return [
+        ("Experiments", _experiments_tab),
+        ("Penalty geometry", _geometry_tab),
+        ("Gradients", _gradients_tab),
+        ("Softmax", _softmax_tab),  # the article's last section
+    ]

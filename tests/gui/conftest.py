@@ -53,5 +53,6 @@ def window(qtbot):
     win.show()
     qtbot.waitUntil(lambda: win.controller.state is not None and win.controller.state.snapshot is not None,
                     timeout=30000)
+    qtbot.waitUntil(lambda: not win._unbuilt_tabs, timeout=30000)  # the other tabs, built after the first paint
     yield win
     win.close()

@@ -330,3 +330,23 @@ def test_tabs_with_controls_of_their_own_give_the_panel_room_and_live_brings_it_
     window.tabs.setCurrentIndex(titles.index("Gradients"))
     window.tabs.setCurrentIndex(0)
     assert not dock.isVisible()
+
+
+def test_the_other_tabs_are_built_after_the_first_paint_or_when_clicked(qtbot):
+    win = MainWindow(load_preset("seed"), "seed")
+    qtbot.addWidget(win)
+    try:
+        titles = [win.tabs.tabText(i) for i in range(win.tabs.count())]
+        assert titles == ["Live", "Experiments", "Penalty geometry", "Gradients", "Softmax"]  # at once
+        assert win.findChild(QtWidgets.QWidget, "softmaxTab") is None  # not built before it shows
+        win.tabs.setCurrentIndex(titles.index("Softmax"))  # a click builds it at once
+        assert win.findChild(QtWidgets.QWidget, "softmaxTab") is not None
+        assert win.tabs.currentIndex() == titles.index("Softmax")
+        win.show()
+        qtbot.waitUntil(lambda: all(win.findChild(QtWidgets.QWidget, name) is not None
+                                    for name in ("experimentsTab", "geometryTab", "gradientsTab")), timeout=30000)
+        assert [win.tabs.tabText(i) for i in range(win.tabs.count())] == titles
+        assert win.tabs.currentIndex() == titles.index("Softmax")
+        assert win.findChild(QtWidgets.QWidget, "unbuiltTab") is None or not win.findChild(QtWidgets.QWidget, "unbuiltTab").isVisible()
+    finally:
+        win.close()
