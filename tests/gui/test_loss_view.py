@@ -17,7 +17,7 @@ from regviz.core.engine import EpochRecord
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
 from regviz.gui.session import METHOD_COLORS, LiveState, build_run, make_frame, member_label, smooth
-from regviz.gui.plotmath import ENVELOPE_BUCKETS, smoothing_window
+from regviz.gui.plotmath import ENVELOPE_BUCKETS, MIN_COLUMNS, smoothing_window
 from regviz.gui.views.loss_view import LOG_FLOOR, LossView
 
 
@@ -226,7 +226,9 @@ def test_100k_step_history_renders_bounded_and_keeps_spikes(view, run):
     assert state.steps[-1] == 100_075
     x, y = view.curves["total"][0].getData()
     assert len(x) <= 2 * ENVELOPE_BUCKETS + 2
-    assert 100_075 - 128 < x[-1] <= 100_075  # the newest bucket is there (128 steps a bucket here)
+    x0, x1 = view.loss_plot.vb.viewRange()[0]
+    # the newest bucket is there: 2 pixel columns of the x range (smoothed), at least MIN_COLUMNS of them
+    assert 100_075 - 2 * (x1 - x0) / MIN_COLUMNS < x[-1] <= 100_075
     tail = smooth(state.total_loss, 40)[state.steps >= x[-1], 0]  # the newest, partial bucket
     np.testing.assert_allclose(y[-2:], [tail.max(), tail.min()])
 
@@ -338,3 +340,28 @@ def test_a_new_run_with_as_many_models_reuses_the_curves_emptied(view, run):
     view.render(fresh)
     _set(view.smooth_check, False)
     np.testing.assert_array_equal(view.curves["data"][1].getData()[1], fresh.data_loss[:, 1])
+
+
+def test_curves_have_at_most_two_points_per_pixel_and_dense_ones_are_drawn_thin(qtbot, view, run):
+    engine, setup, short = run
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_setup(setup)
+    view.render(short)  # 20 epochs: the test error in its own 1.5-px, antialiased pen
+    pen = view.error_curves[0].opts["pen"]
+    assert pen.widthF() == 1.5 and view.error_curves[0].opts["antialias"]
+    state = _synthetic_history(engine, setup, 100_000)
+    _set(view.smooth_check, False)
+    view.render(state)
+    pixels = view.loss_plot.vb.width()
+    assert 100 < pixels < 800
+    x, _ = view.curves["data"][0].getData()
+    assert len(x) <= 2 * pixels + 2 and np.all(np.diff(x) >= 0)
+    _set(view.smooth_check, True)  # smoothed curves: buckets of two pixels
+    assert len(view.curves["total"][0].getData()[0]) <= pixels + 2
+    # 2,500 epochs in a few hundred pixels: a zig-zag, drawn 1 px wide without antialiasing
+    for curve in view.error_curves:
+        assert curve.opts["pen"].widthF() == 1.0 and curve.opts["pen"].isCosmetic()
+        assert not curve.opts["antialias"]
+        assert len(curve.getData()[0]) <= 2 * pixels + 2
+    assert _pen_color(view.error_curves[1]) == METHOD_COLORS["l2"].lower()

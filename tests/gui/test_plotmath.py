@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from regviz.gui.plotmath import IncrementalEnvelope, IncrementalSmooth, clip_far, nice_ceil, peak_envelope, y_limits
+from regviz.gui.plotmath import IncrementalSmooth, clip_far, column_envelope, nice_ceil, y_limits
 from regviz.gui.session import smooth
 
 
@@ -16,34 +16,30 @@ def test_incremental_smoothing_equals_session_smooth():
         np.testing.assert_allclose(smoother(values[:n]), smooth(values[:n], 40), atol=1e-12)
 
 
-def test_peak_envelope_and_its_incremental_version():
+def test_column_envelope_keeps_each_pixel_columns_extremes():
+    # by hand: x range 0..10 in 5 columns of width 2; rows at x 0.5, 1, 3, 3.5, 9 (columns 0, 0, 1, 1, 4)
+    xs = np.array([0.5, 1.0, 3.0, 3.5, 9.0])
+    high = np.array([[1.0], [4.0], [2.0], [np.nan], [7.0]])
+    low = high - 1.0
+    x, env = column_envelope(xs, high, low, (0.0, 10.0), 5)
+    np.testing.assert_array_equal(x, [0.5, 0.5, 3.0, 3.0, 9.0, 9.0])
+    np.testing.assert_array_equal(env[:2, 0], [4.0, 0.0])  # max of highs, min of lows
+    assert np.isnan(env[2:4, 0]).all()  # a NaN (diverged) makes its column a gap
+    np.testing.assert_array_equal(env[4:, 0], [7.0, 6.0])
+    # many random rows against a per-row loop (column = floor of the position in the range)
     rng = np.random.default_rng(2)
-    values = rng.normal(size=(10_000, 2))
-    env = peak_envelope(values, 7)
-    assert env.shape == (2 * -(-10_000 // 7), 2)
-    np.testing.assert_array_equal(env[0], values[:7].max(axis=0))
-    np.testing.assert_array_equal(env[1], values[:7].min(axis=0))
-    np.testing.assert_array_equal(env[-1], values[-(10_000 % 7):].min(axis=0))
-    # grown in uneven chunks (merging as it goes) it equals the envelope computed in one go
-    def rows(a, b):
-        return values[a:b], values[a:b]
-
-    grown = IncrementalEnvelope(2, max_buckets=64)
-    for n in (50, 64, 65, 300, 301, 2000, 4097, 10_000):
-        index, got = grown(n, rows)
-    fresh_index, fresh = IncrementalEnvelope(2, max_buckets=64)(10_000, rows)
-    np.testing.assert_array_equal(index, fresh_index)
-    np.testing.assert_array_equal(got, fresh)
-    assert 32 <= len(index) <= 65
-    assert got.max() == values.max() and got.min() == values.min()
-    short_index, short = IncrementalEnvelope(2, max_buckets=64)(40, rows)
-    assert short_index is None
-    np.testing.assert_array_equal(short, values[:40])
-    # merged rows carry their own highs and lows: the envelope takes the highs' max, the lows' min
-    low = values - 1.0
-    env = peak_envelope(values, 7, low)
-    np.testing.assert_array_equal(env[0], values[:7].max(axis=0))
-    np.testing.assert_array_equal(env[1], low[:7].min(axis=0))
+    xs = np.sort(rng.uniform(3.0, 97.0, 5_000))
+    values = rng.normal(size=(5_000, 2))
+    x, env = column_envelope(xs, values, values, (0.0, 100.0), 37)
+    column = np.floor(xs / 100.0 * 37).astype(int)
+    expected = [(xs[column == c][0], values[column == c].max(axis=0), values[column == c].min(axis=0))
+                for c in range(37) if (column == c).any()]
+    assert len(x) == 2 * len(expected)
+    for i, (first, top, bottom) in enumerate(expected):
+        assert x[2 * i] == x[2 * i + 1] == first
+        np.testing.assert_array_equal(env[2 * i], top)
+        np.testing.assert_array_equal(env[2 * i + 1], bottom)
+    assert env.max() == values.max() and env.min() == values.min()  # no spike is lost
 
 
 def test_nice_ceil():

@@ -5,10 +5,10 @@ Models are told apart by colour and dash pattern (their method's), terms by widt
 the total thick, the data term faint, the penalty thin. The legend flows above the plots.
 
 Histories grow to 100k+ steps at 30-60 redraws a second, so the top plot never hands pyqtgraph the
-whole history: it draws a peak envelope (max and min of each bucket of steps, like pyqtgraph's
-'peak' downsampling, so every spike stays visible) that is kept incrementally, together with the
-moving average. A frame therefore costs the new rows plus at most ~1,600 points per curve, however
-long the run. The ranges are set here, not by pyqtgraph's autorange: x follows the data with some
+whole history (bounded by merging, history.py): it draws a peak envelope (max and min of the
+rows in each pixel column, like pyqtgraph's 'peak' downsampling, so every spike stays visible), so
+a curve has at most two points per pixel, however long the run; the moving average is kept
+incrementally. The ranges are set here, not by pyqtgraph's autorange: x follows the data with some
 headroom and only moves when the history outgrows it, y fits the live models (a diverged model's
 1e237 would flatten everyone else) and moves only when the data leave it or shrink well inside it,
 so the axes are not re-laid out every frame. Zooming or panning by mouse stops the following (the
@@ -17,45 +17,23 @@ visible steps are then enveloped at full resolution); pyqtgraph's "A" button res
 
 from __future__ import annotations
 
-
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 
-from regviz.core.records import MemberSpec
-from regviz.gui.plotmath import CurveData, clip_far, nice_ceil, smoothing_window, y_limits
+from regviz.gui.plotmath import (ENVELOPE_BUCKETS, MIN_COLUMNS, CurveData, clip_far, nice_ceil, smoothing_window,
+                                 y_limits)
 from regviz.gui.session import LiveState, RunSetup
-from regviz.gui.style import Theme
 from regviz.gui.views.base import CanvasView, axis_label, member_legend_text, method_pen, style_plot
 from regviz.gui.views.items import FlowLegend
-
-# Per loss term: (key, legend text, width, opacity). The model's dash pattern is kept for every term.
-# A dashed pen wider than 1 px is stroked along every pixel of a noisy path (one repaint of 4,000
-# raw steps took 0.85 s at 2 px against 7 ms at 1 px, measured), so only smoothed curves get wider.
-TERMS = (
-    ("total", "total (thick)", 2.0, 255),
-    ("data", "data term (faint)", 1.0, 110),
-    ("penalty", "penalty (thin)", 1.0, 255),
-)
+from regviz.gui.views.loss_pens import TERMS, error_pen, has_penalty, term_key_pen, term_pen
 
 LOG_FLOOR = 1e-4  # log scale: zeros (the penalty of an unregularised model) are drawn at this floor
 MAX_MARKER_POINTS = 600  # test-error markers are drawn while at most this many (all models) are in view
 AXIS_WIDTH = 56  # both left axes get the same width so the shared x axis lines up
 HEADROOM = 1.25  # when the history reaches the right edge, the x range grows to ~1.25x the steps
 CLIP_HEIGHTS = 20.0  # values further than this many view heights outside the view are clipped
-
-
-def term_pen(theme: Theme, method: str, term: str, smoothed: bool) -> QtGui.QPen:
-    _key, _text, width, alpha = next(t for t in TERMS if t[0] == term)
-    pen = method_pen(theme, method, width if smoothed else 1.0, alpha)
-    if not smoothed:
-        pen.setWidthF(1.0)
-        pen.setCosmetic(True)
-    return pen
-
-
-def has_penalty(member: MemberSpec) -> bool:
-    return member.method != "none" and member.lam != 0
+SMOOTHED_BUCKET_PX = 2  # a smoothed curve's envelope buckets are this many pixels wide
 
 
 class LossView(CanvasView):
@@ -90,11 +68,12 @@ class LossView(CanvasView):
         self._style_key: tuple | None = None
         self._markers_shown = True
         self._errors_key: tuple | None = None  # what the test-error items show (to skip repeats)
+        self._errors_dense = False  # more epochs than pixels: the test error is drawn thin
         self._follow = True  # the ranges follow the data (until the user zooms or pans)
         self._x_max = 0.0
         self._y_fresh = True  # set the y ranges afresh at the next render (else only on need)
         self._in_render = False
-        self._curves: CurveData | None = None  # envelopes and smoothing, kept incrementally
+        self._curves: CurveData | None = None  # the smoothing, kept incrementally
         self._history_versions = (-1, -1)
 
     # ------------------------------------------------------------------ options
@@ -197,7 +176,7 @@ class LossView(CanvasView):
                 # top (so that it stays visible over the raw, unsmoothed band of the others).
                 curve.setZValue({"data": 0, "total": 1, "penalty": 2}[key])
                 self.curves[key].append(curve)
-            self.error_curves.append(self._add_curve(bottom, method_pen(theme, member.method, 1.5)))
+            self.error_curves.append(self._add_curve(bottom, error_pen(theme, member.method, False)))
             # Markers are a separate scatter, updated only while few enough are in view.
             markers = pg.ScatterPlotItem(symbol="o", size=5 * theme.font_scale, pen=None,
                                          brush=pg.mkBrush(theme.method_color(member.method)))
@@ -205,9 +184,10 @@ class LossView(CanvasView):
             self.error_markers.append(markers)
         self._markers_shown = True
         self._errors_key = None
+        self._errors_dense = False
 
         self._model_keys = [pg.PlotDataItem(pen=method_pen(theme, m.method, 2.5)) for m in setup.members]
-        self._term_keys = [pg.PlotDataItem(pen=_term_key_pen(theme, width, alpha)) for _k, _t, width, alpha in TERMS]
+        self._term_keys = [pg.PlotDataItem(pen=term_key_pen(theme, width, alpha)) for _k, _t, width, alpha in TERMS]
         for item, member in zip(self._model_keys, setup.members):
             self.legend.addItem(item, member_legend_text(member, False))
         for item, (_key, text, _width, _alpha) in zip(self._term_keys, TERMS):
@@ -308,6 +288,10 @@ class LossView(CanvasView):
         stop = min(len(xs), int(np.searchsorted(xs, x1, "right")) + 1)
         return start, stop
 
+    def _columns(self) -> int:
+        """Envelope buckets: one per pixel column of the plot (within bounds, see plotmath)."""
+        return max(MIN_COLUMNS, min(ENVELOPE_BUCKETS, int(self.loss_plot.vb.width())))
+
     def _render_losses(self, state: LiveState) -> None:
         steps = state.steps
         n = len(steps)
@@ -319,9 +303,14 @@ class LossView(CanvasView):
         start, stop = self._visible_rows(steps)
         smoothed, log = self.smoothing, self.log_scale
         rows = self._curves.term_rows(state.history, smoothed, [term for term, *_rest in TERMS])
+        # A smoothed curve is antialiased and 2 px wide, which costs per point (4 curves of 450
+        # points: 4.0 ms, of 225: 1.5 ms, measured); it changes little within 2 px, so its
+        # buckets are 2 px wide.
+        columns = self._columns() // (SMOOTHED_BUCKET_PX if smoothed else 1)
+        x_range = self.loss_plot.vb.viewRange()[0]
         drawn = {}
         for term, *_rest in TERMS:
-            x, values = self._curves.decimated((term, smoothed), n, rows[term], steps, start, stop, self._follow)
+            x, values, _ = self._curves.decimated(rows[term], steps, start, stop, x_range, columns)
             if log:  # PlotCurveItem draws what it gets: the log axis wants log10 values
                 values = np.log10(np.maximum(values, LOG_FLOOR))  # NaN (diverged) stays a gap
             drawn[term] = (x, values)
@@ -339,7 +328,8 @@ class LossView(CanvasView):
         epoch_steps, errors = state.epoch_steps, state.test_error
         n = len(epoch_steps)
         start, stop = self._visible_rows(epoch_steps)
-        key = (self._follow, start, stop, n, self._y_fresh)
+        x_range, columns = tuple(self.loss_plot.vb.viewRange()[0]), self._columns()
+        key = (self._follow, start, stop, n, self._y_fresh, x_range, columns)
         if key == self._errors_key:
             return  # no new epoch and no zoom since the last frame
         self._errors_key = key
@@ -347,12 +337,19 @@ class LossView(CanvasView):
         def rows(a, b):
             return history.high("test_error")[a:b], history.low("test_error")[a:b]
 
-        x, values = self._curves.decimated("errors", n, rows, epoch_steps, start, stop, self._follow)
+        x, values, _ = self._curves.decimated(rows, epoch_steps, start, stop, x_range, columns)
         shown = [c.isVisible() for c in self.error_curves]
         low, high = self._follow_y(self.error_plot, [(values, shown)], state.diverged)
         values = clip_far(values, low, high)
+        # More epochs than pixel columns make a noisy zig-zag: drawn 1 px wide without
+        # antialiasing, which looks the same there and cost 12 of a 15 ms repaint with 4 models.
+        dense = stop - start > columns
+        if dense != self._errors_dense:
+            self._errors_dense = dense
+            for member, curve in zip(self._style_key[0], self.error_curves):
+                curve.setPen(error_pen(self.theme, member.method, dense))
         for k, curve in enumerate(self.error_curves):
-            curve.setData(x, values[:, k])
+            curve.setData(x, values[:, k], antialias=not dense)
         # Markers while few enough are in view to tell apart (ScatterPlotItem.setData is the
         # slowest call here, ~1 ms per 300 points): none once an axis holds more.
         markers_on = (stop - start) * max(1, len(self.error_markers)) <= MAX_MARKER_POINTS
@@ -388,7 +385,7 @@ class LossView(CanvasView):
             gone = bool(diverged[k]) if k < len(diverged) else False
             for key, *_rest in TERMS:
                 self.curves[key][k].setPen(term_pen(theme, member.method, key, smoothed))
-            self.error_curves[k].setPen(method_pen(theme, member.method, 1.5))
+            self.error_curves[k].setPen(error_pen(theme, member.method, self._errors_dense))
             self.error_markers[k].setBrush(pg.mkBrush(theme.method_color(member.method)))
             self._model_keys[k].setPen(method_pen(theme, member.method, 2.5))
             label = self.legend.getLabel(self._model_keys[k])
@@ -400,9 +397,3 @@ class LossView(CanvasView):
         self._y_fresh = True  # e.g. a model diverged: the range can shrink back to the others
         self._apply_visibility()
 
-
-def _term_key_pen(theme: Theme, width: float, alpha: int) -> QtGui.QPen:
-    """The legend's sample of a term: the muted colour at that term's width and opacity."""
-    color = pg.mkColor(theme.muted)
-    color.setAlpha(alpha)
-    return pg.mkPen(color, width=theme.width(width))
