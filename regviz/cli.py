@@ -140,18 +140,22 @@ def _run_headless(command: str, args: argparse.Namespace, should_stop=None) -> i
     models = args.repeats * len(methods) * (len(lambdas) if lambdas else 1)
     if models > 20_000:
         raise UsageError(f"{models} models in one ensemble; at most 20000 (fewer --repeats or --lambdas)")
+    engine = _resolve_engine(args.engine)
     # The temporary file is created now, in the target folder: a name too long, a read-only file
     # system or a missing permission fails here, before training. Any exception (Ctrl+C, SIGTERM)
     # removes it; only the end of the block puts the complete file in place.
     with _json_output(args.json_out) as out:
+        _prepare_engine(engine)
         progress = None if args.quiet else report.ProgressBar(sys.stderr)
         try:
             if command == "experiment":
-                result = experiments.run_repeats(cfg, methods, args.repeats, progress, should_stop)
+                result = experiments.run_repeats(cfg, methods, args.repeats, progress, should_stop, engine=engine)
             elif command == "prune":
-                result = experiments.run_prune(cfg, args.repeats, args.threshold, methods[0], progress, should_stop)
+                result = experiments.run_prune(cfg, args.repeats, args.threshold, methods[0], progress, should_stop,
+                                               engine=engine)
             else:
-                result = experiments.run_sweep(cfg, lambdas, methods, args.repeats, progress, should_stop)
+                result = experiments.run_sweep(cfg, lambdas, methods, args.repeats, progress, should_stop,
+                                               engine=engine)
         except (ConfigError, DataError) as exc:
             raise UsageError(str(exc)) from None
         finally:
@@ -163,6 +167,57 @@ def _run_headless(command: str, args: argparse.Namespace, should_stop=None) -> i
     if out is not None:
         print(f"wrote {out.path}")
     return 0
+
+
+def _resolve_engine(name: str) -> str:
+    """--engine as "numba" or "torch"; `--engine numba` where numba does not import: one line, exit 2.
+    The window's trainer process reads the choice from the environment (engines.ENGINE_ENV)."""
+    from regviz.core.config import ConfigError
+    from regviz.core.engines import ENGINE_ENV, resolve_engine
+
+    try:
+        engine = resolve_engine(name)
+    except ConfigError as exc:
+        raise UsageError(f"--engine: {exc}") from None
+    os.environ[ENGINE_ENV] = engine
+    return engine
+
+
+def _prepare_engine(engine: str) -> None:
+    """Load the compiled engine from its disk cache, or compile it, saying so on stderr (one line,
+    only when it compiles). torch trains on one thread: a second one only busy-waits."""
+    if engine == "numba":
+        from regviz.core.engines import PREPARING_MESSAGE, prepare
+
+        try:
+            with _signals_held():
+                prepare(on_compile=lambda: print(PREPARING_MESSAGE, file=sys.stderr, flush=True))
+        except Exception as exc:  # noqa: BLE001  (a broken numba/LLVM install: one line, not a traceback)
+            raise UsageError(f"--engine: the compiled engine does not build here ({type(exc).__name__}: "
+                             f"{exc}); --engine torch trains without it") from None
+    else:
+        import torch
+
+        torch.set_num_threads(1)
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM wait until the block ends, then take effect as usual. Loading compiled code
+    runs Python callbacks from C, where an exception raised by a signal handler is printed as a
+    traceback and lost."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.append(signum)) for sig in _StopOnSignal.SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 @contextlib.contextmanager
@@ -221,6 +276,7 @@ def _run_gui(args: argparse.Namespace) -> int:
     problem = display_problem()  # before Qt, which aborts the process without a display
     if problem:
         raise UsageError(problem)
+    _resolve_engine(args.engine)
     if opened is not None:
         session, name = opened
         return _window_runner()(session.config, preset=name, start=args.start, session=session)
@@ -282,6 +338,7 @@ def _run_screenshot(args: argparse.Namespace) -> int:
         raise UsageError(f"--out: cannot create {shown} ({exc.strerror})") from None
     if not os.access(out, os.W_OK):
         raise UsageError(f"--out: folder {shown} is not writable")
+    _resolve_engine(args.engine)
     from regviz.gui.export import ExportError
     from regviz.gui.screenshot import run_screenshot
 

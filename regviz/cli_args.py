@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_options(gui, presets)
     gui.add_argument("--compare", action="store_true", help="open in compare mode (L1 and L2 side by side)")
     gui.add_argument("--start", action="store_true", help="start training as soon as the window opens")
+    _add_engine_option(gui)
     gui.add_argument("--session", type=_nonempty, default=None, metavar="FILE",
                      help="open a saved session (File > Save session): every canvas as it was, training goes "
                           "on from its step; not with --preset, --config or --compare")
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                            f"default {DEFAULT_SCREENSHOT_STEPS})")
     shot.add_argument("--out", type=_nonempty, required=True, help="folder to write the images into")
     shot.add_argument("--svg", action="store_true", help="also write each canvas as SVG")
+    _add_engine_option(shot)
     shot.add_argument("--compare", action="store_true", help="train L1 and L2 side by side")
     shot.add_argument("--session", type=_nonempty, default=None, metavar="FILE",
                       help="draw a saved session instead of training (not with --preset, --config, --steps "
@@ -150,6 +152,16 @@ def _add_experiment_options(p: argparse.ArgumentParser, presets: str, default_me
     p.add_argument("--json", dest="json_out", type=_nonempty,
                    help="write every run, with its weights, to this JSON file (checked before training starts)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_engine_option(p)
+
+
+ENGINE_CHOICES = ("auto", "numba", "torch")  # regviz.core.engines.ENGINES (not imported: it loads numpy)
+
+
+def _add_engine_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                   help="what trains: numba (compiled, the fastest), torch (the reference, one thread) or auto "
+                        "(numba where it is installed, else torch; the default)")
 
 
 # ---------------------------------------------------------------- argument types

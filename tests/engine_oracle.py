@@ -23,7 +23,10 @@ def autograd_gradients(snap, k, activation, xb, yb, loss, delta, spec=None, nega
     import torch
 
     from regviz.core import regularizers
+    from regviz.core.activations import get_activation
 
+    # the compiled engine carries a torch-free ActivationSpec: the same name and parameters
+    activation = get_activation(activation.name, dict(activation.params))
     weights = [torch.tensor(w[k], requires_grad=True) for w in snap.weights]
     biases = [torch.tensor(b[k], requires_grad=True) for b in snap.biases]
     slopes = [torch.tensor(s[k], requires_grad=True) for s in snap.prelu_slopes]

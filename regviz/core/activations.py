@@ -8,34 +8,32 @@ every derivative takes the x <= 0 branch, as torch's autograd does.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import importlib
 import math
 from dataclasses import dataclass, field
 from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
-import torch
-from torch import nn
 
 from regviz.core.config import ConfigError
+from regviz.core.exact_math import exp_torch, sigmoid_torch, tanh_torch
 from regviz.core.softmax import softmax  # noqa: F401  (defined there, Qt- and torch-free)
 
 
-SIMD_PAD = 64
+class _LazyModule:
+    """torch, imported on first use: the window's process uses only the numpy half of this module
+    (value, derivative, parameters) and must not pay torch's import (about 1 s)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attribute: str):
+        return getattr(importlib.import_module(self._name), attribute)
 
 
-def simd_only(fn, z: torch.Tensor) -> torch.Tensor:
-    """fn(z) for an elementwise transcendental (exp, tanh, sigmoid), every element by SIMD code.
-
-    torch runs such a function on whole SIMD vectors and the tensor's tail by scalar code, and the
-    two round differently: a model's numbers would then depend on its place in an ensemble.
-    Padding to a multiple of 64 elements leaves no tail."""
-    n = z.numel()
-    padded = -(-n // SIMD_PAD) * SIMD_PAD
-    if padded == n:
-        return fn(z)
-    buffer = z.new_zeros(padded)
-    buffer[:n] = z.reshape(-1)
-    return fn(buffer)[:n].view(z.shape)
+torch = _LazyModule("torch")
+nn = _LazyModule("torch.nn")
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class BatchedContext:
     """What the engine hands an activation for one forward pass over K models."""
 
     training: bool
-    generators: Sequence[torch.Generator] = ()  # one per model, for RReLU's random slopes
+    generators: Sequence[np.random.Generator] = ()  # one per model, for RReLU's random slopes
     slopes: torch.Tensor | None = None  # PReLU's learned slopes, [K, 1, units]
 
 
@@ -144,7 +142,7 @@ class Sigmoid(Activation):
         return nn.Sigmoid()
 
     def batched(self, z, ctx):
-        h = simd_only(torch.sigmoid, z)
+        h = sigmoid_torch(z)  # bit-identical in the compiled engine (exact_math.py)
         return h, h * (1.0 - h)
 
 
@@ -163,7 +161,7 @@ class Tanh(Activation):
         return nn.Tanh()
 
     def batched(self, z, ctx):
-        h = simd_only(torch.tanh, z)
+        h = tanh_torch(z)
         return h, 1.0 - h * h
 
 
@@ -236,21 +234,30 @@ class PReLU(_Piecewise):
         return torch.where(positive, z, z * slopes), torch.where(positive, torch.ones_like(z), slopes)
 
 
-class PaperRReLU(nn.Module):
-    """RReLU as Xu et al. 2015 define it: in training x / a with a ~ U(lower, upper) per element,
-    at test time the fixed slope 2 / (lower + upper). torch.nn.RReLU uses a different test slope."""
+def paper_rrelu(lower: float = 3.0, upper: float = 8.0):
+    """An nn.Module of RReLU as the paper defines it (the class is made on first use: torch loads late)."""
+    return _paper_rrelu_class()(lower, upper)
 
-    def __init__(self, lower: float = 3.0, upper: float = 8.0):
-        super().__init__()
-        self.lower, self.upper = lower, upper
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            divisor = torch.empty_like(x).uniform_(self.lower, self.upper)
-            slope = 1.0 / divisor
-        else:
-            slope = 2.0 / (self.lower + self.upper)
-        return torch.where(x > 0, x, x * slope)
+@functools.cache
+def _paper_rrelu_class():
+    class PaperRReLU(nn.Module):
+        """RReLU as Xu et al. 2015 define it: in training x / a with a ~ U(lower, upper) per element,
+        at test time the fixed slope 2 / (lower + upper). torch.nn.RReLU uses a different test slope."""
+
+        def __init__(self, lower: float = 3.0, upper: float = 8.0):
+            super().__init__()
+            self.lower, self.upper = lower, upper
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            if self.training:
+                divisor = torch.empty_like(x).uniform_(self.lower, self.upper)
+                slope = 1.0 / divisor
+            else:
+                slope = 2.0 / (self.lower + self.upper)
+            return torch.where(x > 0, x, x * slope)
+
+    return PaperRReLU
 
 
 class RReLU(_Piecewise):
@@ -275,16 +282,15 @@ class RReLU(_Piecewise):
         return 1.0 / self.params["upper"], 1.0 / self.params["lower"]
 
     def module(self):
-        return PaperRReLU(self.params["lower"], self.params["upper"])
+        return paper_rrelu(self.params["lower"], self.params["upper"])
 
     def batched(self, z, ctx):
         if not ctx.training:
             return super().batched(z, ctx)
         lower, upper = self.params["lower"], self.params["upper"]
-        per_model = [
-            torch.rand(z.shape[1:], generator=gen, dtype=z.dtype) for gen in ctx.generators
-        ]
-        divisor = torch.stack(per_model) * (upper - lower) + lower
+        # numpy generators (activation_spec.rrelu_generator), shared with the compiled engine
+        uniform = np.stack([gen.random(tuple(z.shape[1:])) for gen in ctx.generators])
+        divisor = torch.from_numpy(uniform).to(z.dtype) * (upper - lower) + lower
         slope = 1.0 / divisor
         positive = z > 0
         return torch.where(positive, z, z * slope), torch.where(positive, torch.ones_like(z), slope)
@@ -310,7 +316,7 @@ class ELU(Activation):
     def batched(self, z, ctx):
         alpha = self.params["alpha"]
         positive = z > 0
-        expz = simd_only(torch.exp, z.clamp(max=0))
+        expz = exp_torch(z.clamp(max=0))
         return torch.where(positive, z, alpha * (expz - 1.0)), torch.where(positive, 1.0, alpha * expz).to(z.dtype)
 
 

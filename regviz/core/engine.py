@@ -19,8 +19,10 @@ import numpy as np
 import torch
 
 from regviz.core import regularizers
+from regviz.core.activation_spec import rrelu_generator
 from regviz.core.activations import Activation, BatchedContext
 from regviz.core.config import LOSSES, ConfigError
+from regviz.core.batched_products import _affine, _backprop, batched_matmul, sum_in_order
 from regviz.core.data import Dataset
 from regviz.core.network import initial_snapshot
 from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
@@ -85,8 +87,9 @@ class Engine:
             self._flat_grad[:, offsets[i] : offsets[i + 1]].view(k, fan_in, fan_out)
             for i, (fan_in, fan_out) in enumerate(shapes)
         ]
-        # RReLU's random slopes: one stream per model, so a model draws the same alone or in an ensemble
-        self._generators = [torch.Generator().manual_seed(int(member.seed)) for member in members]
+        # RReLU's random slopes: one numpy stream per model, so a model draws the same alone or in an
+        # ensemble, and the same as in the compiled engine
+        self._generators = [rrelu_generator(member.seed) for member in members]
         start = initial_snapshot(self.layer_sizes, self.activation, [m.seed for m in members])
         for w, init in zip(self._weights, start.weights):
             w.copy_(torch.as_tensor(init))
@@ -221,7 +224,7 @@ class Engine:
             if layer < last:
                 z, d = derivs[layer]
                 if self._slopes:
-                    self._slope_grad_views[layer].copy_((grad * z.clamp(max=0)).sum(1, keepdim=True))
+                    self._slope_grad_views[layer].copy_(sum_in_order(grad * z.clamp(max=0), 1, keepdim=True))
                 if d is not None:
                     grad = grad * d
             if single:  # the weight gradient of one sample is an outer product: cheaper than a matmul
@@ -229,7 +232,7 @@ class Engine:
                 self._bias_grad_views[layer].copy_(grad)
             else:
                 self._grad_views[layer].copy_(batched_matmul(inputs[layer].transpose(1, 2), grad))
-                self._bias_grad_views[layer].copy_(grad.sum(1, keepdim=True))
+                self._bias_grad_views[layer].copy_(sum_in_order(grad, 1, keepdim=True))
             if layer > 0:
                 grad = _backprop(grad, self._weights[layer])
         new_plain = regularizers.smooth_step(self._flat_plain, self._flat_plain_grad, self._lr_col, None)
@@ -356,43 +359,3 @@ class Engine:
             prelu_slopes=tuple(s[:, 0, :].numpy().copy() for s in self._slopes),
             diverged=self.diverged,
         )
-
-
-# The most elements a batched product may materialise at once (32 MB of float64).
-PRODUCT_CHUNK = 4_000_000
-# Below this many multiply-adds per matrix, torch.bmm uses its own plain loop for each model (not
-# MKL), which rounds the same wherever the model sits; the ensemble tests check that it still does.
-NAIVE_BMM_LIMIT = 400
-
-
-def batched_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """a @ b over K models ([K, n, m] @ [K, m, p]) as a broadcast product summed over m.
-
-    Not MKL's gemm (what torch.bmm uses for bigger matrices): it rounds differently with the memory
-    alignment of each model's matrix, so a model's result would depend on its place in the
-    ensemble. A plain sum over m adds in the same order for every element. Rows of a are taken in
-    chunks to bound the memory."""
-    k, n, m = a.shape
-    p = b.shape[2]
-    if n * m * p < NAIVE_BMM_LIMIT:
-        return torch.bmm(a, b)
-    rows = max(1, PRODUCT_CHUNK // max(1, k * m * p))
-    if rows >= n:
-        return torch.mul(a.unsqueeze(3), b.unsqueeze(1)).sum(2)
-    return torch.cat([torch.mul(a[:, i : i + rows].unsqueeze(3), b.unsqueeze(1)).sum(2)
-                      for i in range(0, n, rows)], dim=1)
-
-
-def _affine(h: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """h @ w + b over K models; a one-input layer is a broadcast multiply, cheaper than a matmul."""
-    # Separate product and sum (not addcmul/baddbmm): one rounding each, whatever the ensemble size.
-    if w.shape[1] == 1:
-        return torch.add(torch.mul(h, w), b)
-    return torch.add(batched_matmul(h, w), b)
-
-
-def _backprop(grad: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """grad @ w^T over K models; a one-output layer is a broadcast multiply."""
-    if w.shape[2] == 1:
-        return grad * w.transpose(1, 2)
-    return batched_matmul(grad, w.transpose(1, 2))

@@ -13,11 +13,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from regviz.core import analysis
-from regviz.core.activations import get_activation
+from regviz.core import analysis, engines
+from regviz.core.activation_spec import ActivationSpec
 from regviz.core.config import ExperimentConfig
 from regviz.core.data import Dataset, make_dataset
-from regviz.core.engine import Engine, MemberSpec
+from regviz.core.records import MemberSpec
 
 SCHEMA = "regviz.experiment/1"
 
@@ -91,13 +91,15 @@ class ExperimentResult:
 
 
 def build_engine(cfg: ExperimentConfig, members: Sequence[MemberSpec], dataset: Dataset | None = None,
-                 hidden_layers: Sequence[int] | None = None) -> Engine:
+                 hidden_layers: Sequence[int] | None = None, engine: str = "auto"):
+    """The engine (engines.ENGINES: auto, numba, torch) for a config and its models."""
     dataset = dataset if dataset is not None else make_dataset(cfg.data)
     hidden = tuple(hidden_layers) if hidden_layers is not None else cfg.model.hidden_layers
-    return Engine(
+    return engines.build_engine(
+        engine,
         dataset,
         (1, *hidden, 1),
-        get_activation(cfg.model.activation, cfg.model.activation_params),
+        ActivationSpec(cfg.model.activation, cfg.model.activation_params),
         members,
         loss=cfg.training.loss,
         huber_delta=cfg.training.huber_delta,
@@ -119,7 +121,7 @@ def member(cfg: ExperimentConfig, method: str, seed: int, lam: float | None = No
     )
 
 
-def train(engine: Engine, epochs: int, progress: Progress | None = None,
+def train(engine, epochs: int, progress: Progress | None = None,
           should_stop: Callable[[], bool] | None = None) -> tuple[list[np.ndarray], bool]:
     """Train for `epochs`; returns the test error per epoch ([K] each) and whether it stopped early."""
     total = epochs * engine.steps_per_epoch
@@ -136,7 +138,7 @@ def train(engine: Engine, epochs: int, progress: Progress | None = None,
     return per_epoch, False
 
 
-def collect_runs(engine: Engine, per_epoch: list[np.ndarray], threshold: float = analysis.SPARSITY_THRESHOLD,
+def collect_runs(engine, per_epoch: list[np.ndarray], threshold: float = analysis.SPARSITY_THRESHOLD,
                  extras: Sequence[dict[str, Any]] | None = None) -> list[RunResult]:
     final = engine.evaluate()
     snap = engine.snapshot()
@@ -168,7 +170,8 @@ def collect_runs(engine: Engine, per_epoch: list[np.ndarray], threshold: float =
 
 def run_repeats(cfg: ExperimentConfig, methods: Sequence[str], repeats: int,
                 progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
-                dataset: Dataset | None = None, hidden_layers: Sequence[int] | None = None) -> ExperimentResult:
+                dataset: Dataset | None = None, hidden_layers: Sequence[int] | None = None,
+                engine: str = "auto") -> ExperimentResult:
     """The article's table: `repeats` fresh initialisations per method, all on the same data.
 
     Run i of every method starts from the same weights (seed = training.seed + i), so methods are
@@ -176,9 +179,9 @@ def run_repeats(cfg: ExperimentConfig, methods: Sequence[str], repeats: int,
     """
     seeds = [cfg.training.seed + i for i in range(repeats)]
     members = [member(cfg, method, seed) for method in methods for seed in seeds]
-    engine = build_engine(cfg, members, dataset, hidden_layers)
-    per_epoch, stopped = train(engine, cfg.training.epochs, progress, should_stop)
-    runs = collect_runs(engine, per_epoch)
+    trainer = build_engine(cfg, members, dataset, hidden_layers, engine)
+    per_epoch, stopped = train(trainer, cfg.training.epochs, progress, should_stop)
+    runs = collect_runs(trainer, per_epoch)
     return ExperimentResult("experiment", cfg, runs, summarize(runs, methods), stopped_early=stopped)
 
 
@@ -203,7 +206,7 @@ def summarize(runs: Sequence[RunResult], methods: Sequence[str]) -> dict[str, An
 
 def run_prune(cfg: ExperimentConfig, repeats: int, threshold: float = analysis.SPARSITY_THRESHOLD,
               method: str = "l1", progress: Progress | None = None,
-              should_stop: Callable[[], bool] | None = None) -> ExperimentResult:
+              should_stop: Callable[[], bool] | None = None, engine: str = "auto") -> ExperimentResult:
     """Train, find the disconnected neurons, shrink the hidden layers, retrain, compare.
 
     The two stages are also callable apart (the window lets a teacher edit the proposed sizes
@@ -216,10 +219,10 @@ def run_prune(cfg: ExperimentConfig, repeats: int, threshold: float = analysis.S
             return None
         return lambda done, total: progress(index * total + done, 2 * total)
 
-    before = run_repeats(cfg, [method], repeats, half(0), should_stop, dataset)
+    before = run_repeats(cfg, [method], repeats, half(0), should_stop, dataset, engine=engine)
     proposed = propose_hidden_sizes(before.runs, cfg.model.hidden_layers, threshold)
     after = None if before.stopped_early else run_repeats(cfg, [method], repeats, half(1), should_stop, dataset,
-                                                          proposed)
+                                                          proposed, engine)
     return prune_result(cfg, before, after, proposed, threshold, method)
 
 
@@ -270,14 +273,15 @@ def log_grid(low: float, high: float, count: int) -> np.ndarray:
 
 
 def run_sweep(cfg: ExperimentConfig, lambdas: Sequence[float], methods: Sequence[str], repeats: int = 1,
-              progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> ExperimentResult:
+              progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+              engine: str = "auto") -> ExperimentResult:
     """A regularization path: every (method, lambda, seed) trained at once in one ensemble."""
     lambdas = [float(v) for v in lambdas]
     seeds = [cfg.training.seed + i for i in range(repeats)]
     members = [member(cfg, m, s, lam) for m in methods for lam in lambdas for s in seeds]
-    engine = build_engine(cfg, members)
-    per_epoch, stopped = train(engine, cfg.training.epochs, progress, should_stop)
-    runs = collect_runs(engine, per_epoch)
+    trainer = build_engine(cfg, members, engine=engine)
+    per_epoch, stopped = train(trainer, cfg.training.epochs, progress, should_stop)
+    runs = collect_runs(trainer, per_epoch)
     path: dict[str, Any] = {}
     for method in methods:
         rows = [[r for r in runs if r.method == method and r.lam == lam] for lam in lambdas]

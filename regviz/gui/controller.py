@@ -17,7 +17,7 @@ from PySide6 import QtCore
 from regviz.core import analysis
 from regviz.core.activations import get_activation
 from regviz.core.config import ExperimentConfig
-from regviz.core.engine import MemberSpec
+from regviz.core.records import MemberSpec
 from regviz.core.experiments import member
 from regviz.gui.replay import ReplayState
 from regviz.gui.session import LiveState, RunSetup, TrainingFrame, initial_frame, make_setup, member_label

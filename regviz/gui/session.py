@@ -202,11 +202,12 @@ def initial_frame(setup: RunSetup, generation: int) -> TrainingFrame:
                          target_epochs=setup.config.training.epochs)
 
 
-def engine_for(setup: RunSetup):
-    """The engine of a RunSetup, on the setup's own data (nothing is read from disk again)."""
+def engine_for(setup: RunSetup, engine: str = "auto"):
+    """The engine (engines.ENGINES) of a RunSetup, on the setup's own data (nothing is read from
+    disk again)."""
     from regviz.core.experiments import build_engine
 
-    return build_engine(setup.config, setup.members, setup.dataset)
+    return build_engine(setup.config, setup.members, setup.dataset, engine=engine)
 
 
 def build_run(config: ExperimentConfig, members: Sequence[MemberSpec]):

@@ -46,8 +46,10 @@ class TrainerLoop:
     """
 
     def __init__(self, receive: Callable[[float], tuple[str, Any] | None], send: Callable[[str, Any], None],
-                 frame_interval: float = 1 / 60, clock: Callable[[], float] = time.perf_counter):
+                 frame_interval: float = 1 / 60, clock: Callable[[], float] = time.perf_counter,
+                 engine: str = "auto"):
         self.receive = receive
+        self.engine_kind = engine  # engines.ENGINES: auto (numba where it imports), numba or torch
         self.send = send
         self.frame_interval = frame_interval
         self.clock = clock
@@ -160,7 +162,7 @@ class TrainerLoop:
 
         self.engine, self.setup, self.generation = None, None, generation
         self.running, self.pending_steps, self.records = False, 0, []
-        engine = session.engine_for(setup)
+        engine = session.engine_for(setup, self.engine_kind)
         if resume is not None:
             engine.restore(resume)
         self.engine, self.setup = engine, setup
@@ -290,17 +292,30 @@ def end_with_parent() -> None:
             pass
 
 
-def process_main(commands, events, frame_interval: float = 1 / 60) -> None:
-    """Entry point of the trainer process: commands and events are multiprocessing Connections."""
+def process_main(commands, events, frame_interval: float = 1 / 60, engine: str | None = None) -> None:
+    """Entry point of the trainer process: commands and events are multiprocessing Connections;
+    `engine` is one of engines.ENGINES, by default the environment's engines.ENGINE_ENV (set by
+    `regviz gui --engine`) or auto. The compiled engine is loaded or compiled here, at launch."""
     import os
 
     parent = os.getppid()
     end_with_parent()
     if os.getppid() != parent:  # the parent died before the line above took effect
         return
-    import torch
+    from regviz.core import engines
+    from regviz.core.config import ConfigError
 
-    torch.set_num_threads(1)  # one core for the trainer, the other for the GUI
+    engine = engine or os.environ.get(engines.ENGINE_ENV) or "auto"
+    try:
+        kind = engines.resolve_engine(engine)
+    except ConfigError:  # a stray value in the environment: the default
+        engine = kind = engines.resolve_engine("auto")
+    if kind == "torch":
+        import torch
+
+        torch.set_num_threads(1)  # one core for the trainer, the other for the GUI
+    else:
+        engines.prepare()  # from the disk cache, or compiled now, before the first Step waits for it
 
     def receive(timeout: float):
         try:
@@ -318,5 +333,5 @@ def process_main(commands, events, frame_interval: float = 1 / 60) -> None:
         except (BrokenPipeError, OSError):
             loop._quit = True
 
-    loop = TrainerLoop(receive, send, frame_interval)
+    loop = TrainerLoop(receive, send, frame_interval, engine=engine)
     loop.run()

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 from PySide6 import QtCore
 
 from regviz.core.activations import Activation
-from regviz.core.engine import MemberSpec, Snapshot
+from regviz.core.records import MemberSpec, Snapshot
 from regviz.gui.session import RunSetup
 from regviz.gui.trainer_loop import process_main
 

@@ -15,6 +15,7 @@ from regviz.core.engine import Engine, MemberSpec
 from regviz.core.experiments import build_engine
 
 from engine_oracle import batch_at, reference_step
+from engine_kinds import engine_kind  # noqa: F401  (every test here runs on both engines)
 
 # ---------------------------------------------------------------- an autograd reference
 REF_MEMBERS = [

@@ -11,6 +11,7 @@ from regviz.core.engine import MemberSpec
 from regviz.core.experiments import build_engine
 
 from engine_oracle import autograd_gradients, batch_at, oracle_step
+from engine_kinds import engine_kind  # noqa: F401  (every test here runs on both engines)
 
 
 @pytest.mark.parametrize("activation, batch_size", [("linear", 1), ("tanh", 4)])
@@ -52,7 +53,8 @@ def test_rrelu_training_backward_matches_autograd_with_the_drawn_slopes(seed_cfg
     then autograd through x -> where(x > 0, x, x * slope) with those slopes gives the new weights."""
     cfg = seed_cfg.replace(**{"model.activation": "rrelu", "training.batch_size": 3})
     members = [m for m in mixed_members if m.l1_term_rule is None]  # plain SGD: autograd's step is the oracle
-    engine = build_engine(cfg, members)
+    engine = build_engine(cfg, members, engine="torch")  # records the torch engine's draws (the compiled
+    # engine draws the same ones: tests/core/test_engine_agreement.py)
     engine.step(20)
     before = engine.snapshot()
     xb, yb = batch_at(engine, engine.step_count)

@@ -40,7 +40,7 @@ def test_the_engine_starts_from_the_initial_snapshot_and_forward_agrees_with_it(
     engine.step(300)  # trained: non-zero biases, moved PReLU slopes
     snap = engine.snapshot()
     x = np.linspace(-3.0, 12.0, 57)
-    prediction, pre = forward(snap, engine.activation, x)
+    prediction, pre = forward(snap, activation, x)  # the engine may hold a torch-free ActivationSpec
     np.testing.assert_allclose(prediction, engine.predict(x), rtol=1e-10, atol=1e-12)
     for mine, theirs in zip(pre, engine.pre_activations(x)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
