@@ -47,7 +47,7 @@ class LabController(QtCore.QObject):
     sigReplayChanged = QtCore.Signal(object)  # the step replayed on the canvases, or None: live
 
     def __init__(self, config: ExperimentConfig, views: Sequence[CanvasView], redraw_hz: float = REDRAW_HZ,
-                 parent: QtCore.QObject | None = None):
+                 parent: QtCore.QObject | None = None, engine: str | None = None):
         super().__init__(parent)
         self.config = config
         self.compare: tuple[str, ...] | None = None
@@ -67,6 +67,7 @@ class LabController(QtCore.QObject):
         self._pending_setup: RunSetup | None = None  # views are rebuilt once for a burst of resets
         self._setup_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._setup_timer.timeout.connect(self._apply_pending_setup)
+        self.engine = engine  # core.engines.ENGINES, None: the trainer's default (REGVIZ_ENGINE or auto)
         self.worker = self._new_worker()
         # The timer ticks twice per frame and each tick redraws half the canvases, so the event
         # loop never waits on all four paints at once (input stays responsive).
@@ -78,7 +79,8 @@ class LabController(QtCore.QObject):
         self.timer.start()
 
     def _new_worker(self) -> TrainingWorker:
-        worker = TrainingWorker()
+        worker = TrainingWorker(engine=self.engine)
+        worker.sigNotice.connect(self.sigMessage)
         worker.sigFrame.connect(self._on_frame)
         worker.sigDiverged.connect(self._on_diverged)
         worker.sigStateChanged.connect(self._on_worker_state)
@@ -96,6 +98,16 @@ class LabController(QtCore.QObject):
         self.worker.stop(1000)
         self.worker = self._new_worker()
         return True
+
+    def set_engine(self, engine: str) -> None:
+        """Train with another engine from now on: a new trainer process takes over the run where it
+        stands (paused; the plots and the step count carry on)."""
+        if engine == self.engine:
+            return
+        self.pause()
+        self.engine = engine
+        self.worker.stop(1000)  # no longer alive: replaced below, with the run loaded into the new one
+        self._resumed_worker()
 
     def _resumed_worker(self) -> TrainingWorker:
         """The worker, or a new one that continues the run from its last frame: the plots and the

@@ -11,15 +11,16 @@ from regviz.core.data import DataError
 from regviz.core.io import write_json_atomic
 from regviz.gui.animation_actions import install_animation_export
 from regviz.gui.controller import LabController
+from regviz.gui.engine_menu import EngineMenu, initial_engine
 from regviz.gui.export_actions import ExportActions
 from regviz.gui.panel import ParameterPanel
 from regviz.gui.presentation import Presentation
 from regviz.gui.presets_menu import PresetsMenu
 from regviz.gui.scrubber import ScrubberBar
+from regviz.gui.tab_host import TabHost
 from regviz.gui.tabs import tab_factories
 from regviz.gui.session_actions import SessionActions
 from regviz.gui.settings import Settings
-from regviz.gui.style import LIGHT
 from regviz.gui.views.activation_view import ActivationView
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.fit_view import FitView
@@ -33,16 +34,7 @@ CANVAS_NAMES = {"fitCanvas": "fit", "lossCanvas": "loss", "weightsCanvas": "weig
                 "weightDistributionCanvas": "weight-distribution"}
 
 
-def scrolled(page: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
-    """The page in a frameless scroll area: its minimum size no longer sets the window's."""
-    area = QtWidgets.QScrollArea(objectName=f"{page.objectName() or 'tab'}Scroll")
-    area.setWidgetResizable(True)
-    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
-    area.setWidget(page)
-    return area
-
-
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(TabHost, QtWidgets.QMainWindow):
     def __init__(self, config: ExperimentConfig, preset: str = "seed", redraw_hz: float | None = None):
         super().__init__()
         self.setObjectName("mainWindow")
@@ -59,7 +51,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = Settings()
         self.panel = ParameterPanel(config, self.settings)
         kwargs = {} if redraw_hz is None else {"redraw_hz": redraw_hz}
-        self.controller = LabController(config, self.canvases, parent=self, **kwargs)
+        self.controller = LabController(config, self.canvases, parent=self, engine=initial_engine(self.settings),
+                                        **kwargs)
         self._build_layout()
         self._build_actions()
         self._build_status_bar()
@@ -161,6 +154,8 @@ class MainWindow(QtWidgets.QMainWindow):
         run_menu.addAction(self.start_action)
         run_menu.addAction(action("Step", lambda: self.controller.step(1), "Right", "stepAction"))
         run_menu.addAction(action("Reset", self.reset, "R", "resetAction"))
+        run_menu.addSeparator()
+        run_menu.addMenu(EngineMenu(self))
         view_menu = bar.addMenu("&View")
         view_menu.addAction(action("Full screen", self.toggle_full_screen, "F11", "fullScreenAction"))
         view_menu.addAction(self.parameter_dock.toggleViewAction())
@@ -267,68 +262,6 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     PANEL_TABS = ("experimentsTab",)  # tabs beyond Live that run on the parameter panel's config
-
-    # ---------------------------------------------------------------- tabs beyond Live
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._unbuilt_tabs:  # after the first paint, one page per turn of the event loop
-            QtCore.QTimer.singleShot(0, self._build_next_tab)
-
-    def _build_next_tab(self) -> None:
-        if self._unbuilt_tabs:
-            self._build_tab(min(self._unbuilt_tabs))
-        if self._unbuilt_tabs:
-            QtCore.QTimer.singleShot(0, self._build_next_tab)
-
-    def build_tabs(self) -> None:
-        """Build every page not built yet, now."""
-        while self._unbuilt_tabs:
-            self._build_tab(min(self._unbuilt_tabs))
-
-    def _build_tab(self, index: int) -> None:
-        title, factory = self._unbuilt_tabs.pop(index)
-        widget, _title = factory(self)
-        current = self.tabs.currentIndex()
-        blocked = self.tabs.blockSignals(True)
-        try:
-            placeholder = self.tabs.widget(index)
-            self.tabs.removeTab(index)
-            self.tabs.insertTab(index, scrolled(widget), title)  # a screen narrower than the tab scrolls it
-            self.tabs.setCurrentIndex(current)
-        finally:
-            self.tabs.blockSignals(blocked)
-        placeholder.deleteLater()
-        self.extra_tabs.append(widget)
-        if hasattr(widget, "apply_theme"):  # a tab with canvases of its own follows the theme too
-            self.presentation.sigThemeChanged.connect(widget.apply_theme)
-            if self.presentation.theme is not LIGHT:
-                widget.apply_theme(self.presentation.theme)
-
-    def _on_tab_changed(self, index: int) -> None:
-        """A tab with controls of its own (geometry, gradients, softmax) gets the panel's room; the
-        panel comes back with Live or Experiments if it was showing."""
-        if index in self._unbuilt_tabs:
-            self._build_tab(index)
-        holder = self.tabs.widget(index)
-        page = holder.widget() if isinstance(holder, QtWidgets.QScrollArea) else holder
-        if index == 0 or page.objectName() in self.PANEL_TABS:
-            if self._dock_hidden_by_tab:
-                self._dock_hidden_by_tab = False
-                self.parameter_dock.show()
-        elif self.parameter_dock.isVisible():
-            self._dock_hidden_by_tab = True
-            self.parameter_dock.hide()
-
-    def show_tab(self, page: QtWidgets.QWidget) -> None:
-        """Bring a tab's page (the widget its factory made, inside its scroll area) to the front."""
-        self.tabs.setCurrentIndex(self.tab_index(page))
-
-    def tab_index(self, page: QtWidgets.QWidget) -> int:
-        for index in range(self.tabs.count()):
-            holder = self.tabs.widget(index)
-            if holder is page or (isinstance(holder, QtWidgets.QScrollArea) and holder.widget() is page):
-                return index
-        return -1
 
     def load_into_live(self, config: ExperimentConfig, compare: tuple[str, ...] | None = None) -> bool:
         """Another tab hands a run to the Live tab (a run of a table, a lambda of a sweep): switch to

@@ -210,10 +210,10 @@ def engine_for(setup: RunSetup, engine: str = "auto"):
     return build_engine(setup.config, setup.members, setup.dataset, engine=engine)
 
 
-def build_run(config: ExperimentConfig, members: Sequence[MemberSpec]):
-    """The engine and the matching RunSetup for a config and a list of models."""
+def build_run(config: ExperimentConfig, members: Sequence[MemberSpec], engine: str = "auto"):
+    """The engine (engines.ENGINES) and the matching RunSetup for a config and a list of models."""
     setup = make_setup(config, members)
-    return engine_for(setup), setup
+    return engine_for(setup, engine), setup
 
 
 def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (), steps_per_second: float = 0.0,

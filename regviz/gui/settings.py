@@ -25,6 +25,7 @@ SPEED = "run/speed"  # steps/s, or "max"
 COLLAPSED = "panel/collapsedSections"
 EXPORT_FOLDER = "export/folder"
 EXPORT_SCALE = "export/scale"
+ENGINE = "run/engine"  # core.engines.ENGINES
 
 
 class Settings:
@@ -91,6 +92,13 @@ class Settings:
 
     def set_speed(self, steps_per_second: float | None) -> None:
         self._set(SPEED, "max" if steps_per_second is None else repr(float(steps_per_second)))
+
+    def engine(self) -> str | None:
+        """The engine picked in Run > Engine, None when unset."""
+        return self._text(ENGINE)
+
+    def set_engine(self, name: str) -> None:
+        self._set(ENGINE, name)
 
     def collapsed_sections(self) -> set[str]:
         text = self._text(COLLAPSED)

@@ -292,6 +292,14 @@ def end_with_parent() -> None:
             pass
 
 
+def _notice(events, text: str) -> None:
+    """A line for the window's status bar, sent before the loop runs."""
+    try:
+        events.send(("notice", text))
+    except (BrokenPipeError, OSError):
+        pass
+
+
 def process_main(commands, events, frame_interval: float = 1 / 60, engine: str | None = None) -> None:
     """Entry point of the trainer process: commands and events are multiprocessing Connections;
     `engine` is one of engines.ENGINES, by default the environment's engines.ENGINE_ENV (set by
@@ -314,8 +322,11 @@ def process_main(commands, events, frame_interval: float = 1 / 60, engine: str |
         import torch
 
         torch.set_num_threads(1)  # one core for the trainer, the other for the GUI
-    else:
-        engines.prepare()  # from the disk cache, or compiled now, before the first Step waits for it
+    else:  # from the disk cache, or compiled now (first launch), before the first Step waits for it
+        if engines.prepare(on_compile=lambda: _notice(events, f"{engines.PREPARING_MESSAGE[0].upper()}"
+                                                              f"{engines.PREPARING_MESSAGE[1:]} (compiled once, "
+                                                              "then kept in a cache)")):
+            _notice(events, "The engine is ready.")
 
     def receive(timeout: float):
         try:

@@ -50,15 +50,19 @@ class TrainingWorker(QtCore.QThread):
     sigStateChanged = QtCore.Signal(object)  # (generation, "running" | "paused" | "finished" | ...)
     sigError = QtCore.Signal(object)  # (generation, text): training failed, the process lives on
     sigDied = QtCore.Signal(str)  # the process is gone: why, in words
+    sigNotice = QtCore.Signal(str)  # news from the trainer for the status bar ("preparing the engine…")
 
-    def __init__(self, frame_interval: float = 1 / 60, parent: QtCore.QObject | None = None):
+    def __init__(self, frame_interval: float = 1 / 60, parent: QtCore.QObject | None = None,
+                 engine: str | None = None):
+        """`engine`: one of core.engines.ENGINES for the trainer, None for its default."""
         super().__init__(parent)
         self.setObjectName("trainingWorker")
         commands_out, commands_in = _SPAWN.Pipe(duplex=False)
         events_out, events_in = _SPAWN.Pipe(duplex=False)
         self._commands, self._events = commands_in, events_out
         self._process = _SPAWN.Process(
-            target=process_main, args=(commands_out, events_in, frame_interval), name="regviz-trainer", daemon=True
+            target=process_main, args=(commands_out, events_in, frame_interval, engine), name="regviz-trainer",
+            daemon=True
         )
         self._child_ends = (commands_out, events_in)
         self._send_lock = threading.Lock()
@@ -134,7 +138,7 @@ class TrainingWorker(QtCore.QThread):
     # ---------------------------------------------------------------- relay thread
     def run(self) -> None:
         emitters = {"frame": self.sigFrame, "diverged": self.sigDiverged, "state": self.sigStateChanged,
-                    "error": self.sigError}
+                    "error": self.sigError, "notice": self.sigNotice}
         while not self.isInterruptionRequested():
             try:
                 if not self._events.poll(0.05):

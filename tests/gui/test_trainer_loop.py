@@ -121,9 +121,9 @@ def test_rapid_loads_build_only_the_newest(monkeypatch):
     built = []
     real = session.engine_for
 
-    def counting(setup):
+    def counting(setup, *args, **kwargs):
         built.append(setup.config.data.seed)
-        return real(setup)
+        return real(setup, *args, **kwargs)
 
     monkeypatch.setattr(session, "engine_for", counting)
     cfg = load_preset("seed")
