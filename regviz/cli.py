@@ -179,7 +179,8 @@ def _resolve_engine(name: str) -> str:
         engine = resolve_engine(name)
     except ConfigError as exc:
         raise UsageError(f"--engine: {exc}") from None
-    os.environ[ENGINE_ENV] = engine
+    if name != "auto":  # the trainer's default is auto already; the user's choice is what it sees
+        os.environ[ENGINE_ENV] = name
     return engine
 
 

@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 # GUI tests run without a display; set before any Qt import.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -11,3 +13,10 @@ def pytest_sessionstart(session):
 
     if resolve_engine("auto") == "numba":
         prepare()
+
+
+@pytest.fixture(autouse=True)
+def no_engine_choice_leaks(monkeypatch):
+    """`regviz gui/screenshot --engine` run in-process sets REGVIZ_ENGINE for the trainer it spawns;
+    no test sees another's choice."""
+    monkeypatch.delenv("REGVIZ_ENGINE", raising=False)
