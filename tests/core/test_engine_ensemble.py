@@ -49,7 +49,11 @@ def _assert_member_equals_solo(snap, rec, k, solo_snap, solo_rec, label):
     ],
 )
 def test_every_member_equals_the_same_model_trained_alone_over_a_full_run(
-        seed_cfg, mixed_members, activation, batch_size, loss, shuffle):
+        seed_cfg, mixed_members, activation, batch_size, loss, shuffle, engine_kind):
+    if engine_kind == "torch" and activation not in ("tanh", "rrelu"):
+        # the torch engine computes the compiled one's bits (test_engine_agreement.py); its full
+        # runs keep the case that once differed and the random one, to stay within the suite's time
+        pytest.skip("torch: the tanh and rrelu full runs stand for the rest")
     cfg = seed_cfg.replace(**{"model.activation": activation, "training.batch_size": batch_size,
                               "training.loss": loss, "training.shuffle": shuffle})
     # a squared loss summed over a batch takes much smaller steps to stay finite
