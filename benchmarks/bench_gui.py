@@ -31,12 +31,14 @@ COMPARE = {1: None, 2: ("l1", "l2"), 4: ("none", "l1", "l2", "elasticnet")}
 # ---------------------------------------------------------------- launch (in a child process)
 def launch_child(t0: float) -> None:
     """Runs in its own process: the window as `regviz gui` builds it, timed against t0."""
+    from regviz.gui.app import make_application, start_trainer_early
+
+    start_trainer_early()  # as `regviz gui` does, before Qt's widgets and pyqtgraph load
+    app = make_application(offscreen=True)
     from PySide6 import QtCore
     from regviz.core.presets import load_preset
-    from regviz.gui.app import make_application
     from regviz.gui.main_window import MainWindow
 
-    app = make_application(offscreen=True)
     window = MainWindow(load_preset("seed"), "seed")
     times: dict[str, float] = {}
 

@@ -22,10 +22,21 @@ def make_application(offscreen: bool = False):
     return app
 
 
+def start_trainer_early() -> None:
+    """Spawn the window's trainer before the plotting libraries load and the window is built: its
+    engine is ready about when the window shows (the window's first worker adopts it)."""
+    from regviz.gui.engine_menu import initial_engine
+    from regviz.gui.settings import Settings
+    from regviz.gui.trainer_spawn import start_early
+
+    start_early(initial_engine(Settings()))
+
+
 def run_app(config: ExperimentConfig, preset: str = "seed", compare: bool = False, start: bool = False,
             session=None) -> int:
     """The window on a config, or on a saved session (a checked session_file.Session; `preset` is
     then its name)."""
+    start_trainer_early()
     app = make_application()
     from PySide6 import QtCore
     from regviz.gui.main_window import MainWindow

@@ -10,7 +10,6 @@ controller then starts a new worker. A worker is never restarted.
 
 from __future__ import annotations
 
-import multiprocessing
 import signal
 import threading
 import weakref
@@ -21,12 +20,10 @@ from PySide6 import QtCore
 from regviz.core.activations import Activation
 from regviz.core.records import MemberSpec, Snapshot
 from regviz.gui.session import RunSetup
-from regviz.gui.trainer_loop import process_main
+from regviz.gui.trainer_spawn import make_trainer
 
 # Every worker ever made, so tests can check that none is left running.
 LIVE_WORKERS: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()
-
-_SPAWN = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
 
 
 def death_reason(exitcode: int | None) -> str:
@@ -57,14 +54,8 @@ class TrainingWorker(QtCore.QThread):
         """`engine`: one of core.engines.ENGINES for the trainer, None for its default."""
         super().__init__(parent)
         self.setObjectName("trainingWorker")
-        commands_out, commands_in = _SPAWN.Pipe(duplex=False)
-        events_out, events_in = _SPAWN.Pipe(duplex=False)
-        self._commands, self._events = commands_in, events_out
-        self._process = _SPAWN.Process(
-            target=process_main, args=(commands_out, events_in, frame_interval, engine), name="regviz-trainer",
-            daemon=True
-        )
-        self._child_ends = (commands_out, events_in)
+        self._trainer = make_trainer(frame_interval, engine)  # the one started early, if it fits
+        self._commands, self._events, self._process = self._trainer.commands, self._trainer.events, self._trainer.process
         self._send_lock = threading.Lock()
         self._stopping = False
         self.died = False  # set (in the relay thread) once the process is gone unasked
@@ -78,9 +69,7 @@ class TrainingWorker(QtCore.QThread):
 
     # ---------------------------------------------------------------- GUI-thread API
     def start(self) -> None:  # noqa: D401 - starts the process, then the relay thread
-        self._process.start()
-        for end in self._child_ends:  # the child has its copies now
-            end.close()
+        self._trainer.start()
         super().start()
 
     def load(self, setup: RunSetup, generation: int, resume: Snapshot | None = None,

@@ -1,0 +1,56 @@
+"""The trainer process and its two pipes, and one started early: `regviz gui` spawns it before it
+imports the plotting libraries and builds the window, so the engine is ready by the time the window
+shows and the first Step answers at once. Qt-free; the worker (worker.py) adopts it."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass
+
+from regviz.gui.trainer_loop import process_main
+
+_SPAWN = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
+DEFAULT_FRAME_INTERVAL = 1 / 60
+
+
+@dataclass
+class TrainerProcess:
+    process: multiprocessing.Process
+    commands: object  # our end: commands to the trainer
+    events: object  # our end: the trainer's events
+    child_ends: tuple  # the trainer's ends, closed here once it has started
+    key: tuple  # (frame_interval, engine)
+
+    def start(self) -> None:
+        if self.process.pid is None:
+            self.process.start()
+        for end in self.child_ends:  # the child has its copies now
+            end.close()
+        self.child_ends = ()
+
+
+def make_trainer(frame_interval: float = DEFAULT_FRAME_INTERVAL, engine: str | None = None) -> TrainerProcess:
+    """The started early one when it matches, else a new one (not started yet)."""
+    global _early
+    early, _early = _early, None
+    if early is not None and early.key == (frame_interval, engine) and early.process.is_alive():
+        return early
+    if early is not None:  # asked for another engine or frame rate after all
+        early.process.kill()
+        early.process.join(1.0)
+    commands_out, commands_in = _SPAWN.Pipe(duplex=False)
+    events_out, events_in = _SPAWN.Pipe(duplex=False)
+    process = _SPAWN.Process(target=process_main, args=(commands_out, events_in, frame_interval, engine),
+                             name="regviz-trainer", daemon=True)
+    return TrainerProcess(process, commands_in, events_out, (commands_out, events_in), (frame_interval, engine))
+
+
+def start_early(engine: str | None = None) -> None:
+    """Spawn the window's trainer now; the first worker made with the same settings adopts it."""
+    global _early
+    trainer = make_trainer(DEFAULT_FRAME_INTERVAL, engine)
+    trainer.start()
+    _early = trainer
+
+
+_early: TrainerProcess | None = None
