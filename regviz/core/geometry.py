@@ -24,6 +24,7 @@ from itertools import product
 
 import numpy as np
 
+from regviz.core import regularizers
 from regviz.core.config import L1_RULES, METHODS
 
 W_STAR = (2.0, 0.5)  # the data-loss minimum: w2 is the small weight L1 zeroes
@@ -37,17 +38,7 @@ TOLERANCE = 1e-12  # a descent has converged when no weight moves more than this
 MIN_CHATTER_STEPS = 150  # a rule that never settles (subgradient, clip) is shown at least this long
 
 
-def coefficients(method: str, lam: float, rho: float = 0.5) -> tuple[float, float]:
-    """(l1, l2) with penalty = l1·|w|₁ + l2·|w|²/2, as regularizers.coefficients."""
-    if method == "none":
-        return 0.0, 0.0
-    if method == "l1":
-        return lam, 0.0
-    if method == "l2":
-        return 0.0, lam
-    if method == "elasticnet":
-        return lam * rho, lam * (1.0 - rho)
-    raise ValueError(f"method: got {method!r}; expected one of {', '.join(METHODS)}")
+coefficients = regularizers.coefficients  # (l1, l2) with penalty = l1·|w|₁ + l2·|w|²/2: the app's own
 
 
 def penalty(w, l1: float, l2: float) -> np.ndarray:
