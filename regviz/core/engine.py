@@ -21,10 +21,11 @@ import torch
 from regviz.core import regularizers
 from regviz.core.activation_spec import rrelu_generator
 from regviz.core.activations import Activation, BatchedContext
-from regviz.core.config import LOSSES, ConfigError
+from regviz.core.config import ConfigError
 from regviz.core.batched_products import _affine, _backprop, batched_matmul, sum_in_order
 from regviz.core.data import Dataset
 from regviz.core.network import initial_snapshot
+from regviz.core.engine_setup import EngineSetup
 from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
 
 __all__ = ["Engine", "EpochRecord", "MemberSpec", "Snapshot", "StepRecord", "batched_matmul"]
@@ -32,7 +33,7 @@ __all__ = ["Engine", "EpochRecord", "MemberSpec", "Snapshot", "StepRecord", "bat
 DTYPE = torch.float64
 
 
-class Engine:
+class Engine(EngineSetup):
     def __init__(
         self,
         dataset: Dataset,
@@ -45,23 +46,7 @@ class Engine:
         shuffle: bool = False,
         order_seed: int = 0,
     ):
-        if not members:
-            raise ConfigError("members", len(members), "at least one model")
-        if loss not in LOSSES:
-            raise ConfigError("training.loss", loss, "one of " + ", ".join(LOSSES))
-        if len(layer_sizes) < 2 or layer_sizes[0] != 1 or layer_sizes[-1] != 1:
-            raise ConfigError("model.layer_sizes", tuple(layer_sizes), "1, hidden widths..., 1")
-        self.dataset = dataset
-        self.layer_sizes = tuple(int(s) for s in layer_sizes)
-        self.activation = activation
-        self.loss = loss
-        self.huber_delta = float(huber_delta)
-        self.batch_size = max(1, min(int(batch_size), dataset.n_train))
-        self.shuffle = bool(shuffle)
-        self.steps_per_epoch = math.ceil(dataset.n_train / self.batch_size)
-        self.step_count = 0
-        self.epoch = 0
-        self._order_rng = np.random.default_rng(order_seed)
+        self._set_up(dataset, layer_sizes, activation, members, loss, huber_delta, batch_size, shuffle, order_seed)
         self._x_train = torch.as_tensor(dataset.x_train, dtype=DTYPE).view(-1, 1)
         self._y_train = torch.as_tensor(dataset.y_train, dtype=DTYPE).view(-1, 1)
         self._x_test = torch.as_tensor(dataset.x_test, dtype=DTYPE).view(-1, 1)

@@ -9,7 +9,6 @@ the torch engine's, before the call.
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import replace
 from typing import Sequence
@@ -20,10 +19,11 @@ from regviz.core import numba_kernels as kernels
 from regviz.core import numba_train
 from regviz.core import regularizers
 from regviz.core.activation_spec import kernel_code, rrelu_generator, spec_of
-from regviz.core.config import LOSSES, ConfigError
+from regviz.core.config import ConfigError
 from regviz.core.data import Dataset
 from regviz.core.engines import default_threads
 from regviz.core.network import initial_snapshot
+from regviz.core.engine_setup import EngineSetup
 from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
 
 LOSS_IDS = {"abs": kernels.ABS, "squared": kernels.SQUARED, "huber": kernels.HUBER}
@@ -36,7 +36,7 @@ PARALLEL_MIN_WORK = 20_000
 CALL_FLOATS = 4_000_000
 
 
-class NumbaEngine:
+class NumbaEngine(EngineSetup):
     def __init__(
         self,
         dataset: Dataset,
@@ -51,24 +51,8 @@ class NumbaEngine:
         threads: int | None = None,
     ):
         """As Engine; `threads` caps the threads one step() may use (None: every core)."""
-        if not members:
-            raise ConfigError("members", len(members), "at least one model")
-        if loss not in LOSSES:
-            raise ConfigError("training.loss", loss, "one of " + ", ".join(LOSSES))
-        if len(layer_sizes) < 2 or layer_sizes[0] != 1 or layer_sizes[-1] != 1:
-            raise ConfigError("model.layer_sizes", tuple(layer_sizes), "1, hidden widths..., 1")
-        self.dataset = dataset
-        self.layer_sizes = tuple(int(s) for s in layer_sizes)
-        self.activation = activation
-        self.loss = loss
-        self.huber_delta = float(huber_delta)
-        self.batch_size = max(1, min(int(batch_size), dataset.n_train))
-        self.shuffle = bool(shuffle)
-        self.steps_per_epoch = math.ceil(dataset.n_train / self.batch_size)
-        self.step_count = 0
-        self.epoch = 0
+        self._set_up(dataset, layer_sizes, activation, members, loss, huber_delta, batch_size, shuffle, order_seed)
         self.threads = threads
-        self._order_rng = np.random.default_rng(order_seed)
         self._order = np.arange(dataset.n_train, dtype=np.int64)
         self._data = tuple(np.ascontiguousarray(v, dtype=np.float64).reshape(-1).copy()
                            for v in (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test))

@@ -1,0 +1,35 @@
+"""What every engine checks and keeps of its arguments, shared by the torch engine (engine.py) and
+the compiled one (numba_engine.py) so that both refuse and size things the same way."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from regviz.core.config import LOSSES, ConfigError
+from regviz.core.data import Dataset
+from regviz.core.records import MemberSpec
+
+
+class EngineSetup:
+    def _set_up(self, dataset: Dataset, layer_sizes: Sequence[int], activation, members: Sequence[MemberSpec],
+                loss: str, huber_delta: float, batch_size: int, shuffle: bool, order_seed: int) -> None:
+        if not members:
+            raise ConfigError("members", len(members), "at least one model")
+        if loss not in LOSSES:
+            raise ConfigError("training.loss", loss, "one of " + ", ".join(LOSSES))
+        if len(layer_sizes) < 2 or layer_sizes[0] != 1 or layer_sizes[-1] != 1:
+            raise ConfigError("model.layer_sizes", tuple(layer_sizes), "1, hidden widths..., 1")
+        self.dataset = dataset
+        self.layer_sizes = tuple(int(s) for s in layer_sizes)
+        self.activation = activation
+        self.loss = loss
+        self.huber_delta = float(huber_delta)
+        self.batch_size = max(1, min(int(batch_size), dataset.n_train))
+        self.shuffle = bool(shuffle)
+        self.steps_per_epoch = math.ceil(dataset.n_train / self.batch_size)
+        self.step_count = 0
+        self.epoch = 0
+        self._order_rng = np.random.default_rng(order_seed)
