@@ -101,13 +101,8 @@ class Engine(EngineSetup):
 
     def set_members(self, members: Sequence[MemberSpec]) -> None:
         """Change lambda, learning rate, regularizer or L1 rule of every model, between steps."""
-        members = list(members)
-        if len(members) != self.size:
-            raise ConfigError("members", len(members), f"{self.size} models (the ensemble size is fixed)")
-        for member in members:
-            member.validate()
-        self._members = members
-        coeffs = [regularizers.coefficients(m.method, m.lam, m.rho) for m in members]
+        coeffs = self._take_members(members)
+        members = self._members
         self._l1 = torch.tensor([c[0] for c in coeffs], dtype=DTYPE)
         self._l2 = torch.tensor([c[1] for c in coeffs], dtype=DTYPE)
         self._lr = torch.tensor([m.learning_rate for m in members], dtype=DTYPE)
@@ -122,14 +117,6 @@ class Engine(EngineSetup):
         }
         self._all_have_l1 = None not in rules
 
-    def update_members(self, indices: Sequence[int] | None = None, **changes) -> None:
-        """Change some fields (lam, learning_rate, method, rho, l1_rule) of some or all models."""
-        indices = range(self.size) if indices is None else indices
-        members = list(self._members)
-        for i in indices:
-            members[i] = replace(members[i], **changes)
-        self.set_members(members)
-
     def set_activation(self, activation: Activation) -> None:
         """Change the activation's parameters between steps (leaky slope, ELU alpha, RReLU bounds).
 
@@ -138,10 +125,6 @@ class Engine(EngineSetup):
         if type(activation) is not type(self.activation):
             raise ConfigError("model.activation", activation.name, f"{self.activation.name} (a new kind needs a reset)")
         self.activation = activation
-
-    @property
-    def members(self) -> tuple[MemberSpec, ...]:
-        return tuple(self._members)
 
     @property
     def size(self) -> int:

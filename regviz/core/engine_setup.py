@@ -4,10 +4,12 @@ the compiled one (numba_engine.py) so that both refuse and size things the same 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
+from regviz.core import regularizers
 from regviz.core.config import LOSSES, ConfigError
 from regviz.core.data import Dataset
 from regviz.core.records import MemberSpec
@@ -33,3 +35,25 @@ class EngineSetup:
         self.step_count = 0
         self.epoch = 0
         self._order_rng = np.random.default_rng(order_seed)
+
+    def _take_members(self, members: Sequence[MemberSpec]) -> list[tuple[float, float]]:
+        """Check and keep a new list of models (as many as before); their (l1, l2) coefficients."""
+        members = list(members)
+        if len(members) != self.size:
+            raise ConfigError("members", len(members), f"{self.size} models (the ensemble size is fixed)")
+        for member in members:
+            member.validate()
+        self._members = members
+        return [regularizers.coefficients(m.method, m.lam, m.rho) for m in members]
+
+    def update_members(self, indices: Sequence[int] | None = None, **changes) -> None:
+        """Change some fields (lam, learning_rate, method, rho, l1_rule) of some or all models."""
+        indices = range(self.size) if indices is None else indices
+        members = list(self._members)
+        for i in indices:
+            members[i] = replace(members[i], **changes)
+        self.set_members(members)
+
+    @property
+    def members(self) -> tuple[MemberSpec, ...]:
+        return tuple(self._members)

@@ -10,14 +10,12 @@ the torch engine's, before the call.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Sequence
 
 import numpy as np
 
 from regviz.core import numba_kernels as kernels
 from regviz.core import numba_train
-from regviz.core import regularizers
 from regviz.core.activation_spec import kernel_code, rrelu_generator, spec_of
 from regviz.core.config import ConfigError
 from regviz.core.data import Dataset
@@ -81,13 +79,8 @@ class NumbaEngine(EngineSetup):
 
     def set_members(self, members: Sequence[MemberSpec]) -> None:
         """Change lambda, learning rate, regularizer or L1 rule of every model, between steps."""
-        members = list(members)
-        if len(members) != self.size:
-            raise ConfigError("members", len(members), f"{self.size} models (the ensemble size is fixed)")
-        for member in members:
-            member.validate()
-        self._members = members
-        coeffs = [regularizers.coefficients(m.method, m.lam, m.rho) for m in members]
+        coeffs = self._take_members(members)
+        members = self._members
         self._l1 = np.array([c[0] for c in coeffs], dtype=np.float64)
         self._l2 = np.array([c[1] for c in coeffs], dtype=np.float64)
         self._lr = np.array([m.learning_rate for m in members], dtype=np.float64)
@@ -95,24 +88,12 @@ class NumbaEngine(EngineSetup):
         self._rules = np.array([RULE_IDS[m.l1_term_rule] for m in members], dtype=np.int64)
         self._any_l2 = bool((self._l2 != 0).any())
 
-    def update_members(self, indices: Sequence[int] | None = None, **changes) -> None:
-        """Change some fields (lam, learning_rate, method, rho, l1_rule) of some or all models."""
-        indices = range(self.size) if indices is None else indices
-        members = list(self._members)
-        for i in indices:
-            members[i] = replace(members[i], **changes)
-        self.set_members(members)
-
     def set_activation(self, activation) -> None:
         """Change the activation's parameters between steps; another kind needs a new engine."""
         if spec_of(activation).name != spec_of(self.activation).name:
             raise ConfigError("model.activation", activation.name, f"{self.activation.name} (a new kind needs a reset)")
         self.activation = activation
         self._act_id, self._act_params = kernel_code(activation)
-
-    @property
-    def members(self) -> tuple[MemberSpec, ...]:
-        return tuple(self._members)
 
     @property
     def size(self) -> int:
