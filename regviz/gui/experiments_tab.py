@@ -7,12 +7,12 @@ The work runs in regviz.core.experiment_jobs (a spawned process): this module ne
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
 from regviz.core.analysis import SPARSITY_THRESHOLD
 from regviz.core.config import ConfigError, ExperimentConfig
+from regviz.gui.figure_dialog import export_figure_dialog
 from regviz.gui import export, figure_export
 from regviz.gui.experiment_rows import config_line, run_config
 from regviz.gui.job_bar import JobBar
@@ -153,13 +153,8 @@ class ExperimentsTab(QtWidgets.QWidget):
         return f"regviz · {canvas.figure_title()} · {line}"
 
     def export_dialog(self, canvas) -> None:
-        settings = getattr(self.window_, "settings", None)
-        name = export.default_name(getattr(self.window_, "preset", "regviz"), canvas.objectName())
-        default = settings.export_path(name) if settings is not None else name
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, f"Export the {canvas.title.lower()} figure", default, "PNG image (*.png);;SVG vector image (*.svg)")
-        if path and self.export_canvas(canvas, path) and settings is not None:
-            settings.set_export_folder(Path(path).parent)
+        export_figure_dialog(self, self.window_, f"Export the {canvas.title.lower()} figure", canvas.objectName(),
+                             lambda path, scale: self.export_canvas(canvas, path, scale))
 
     def export_canvas(self, canvas, path: str, scale: float = 2.0) -> bool:
         try:

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtWidgets
 
 from regviz.core.config import L1_RULES, METHODS
 from regviz.core.geometry import CORRELATION_LIMIT, DEFAULT_START, LAMBDA_MAX, build_scene
+from regviz.gui.figure_dialog import export_figure_dialog, show_error
 from regviz.gui import export, figure_export
 from regviz.gui import geometry_caption as text
 from regviz.gui.style import METHOD_LABELS
@@ -278,25 +279,10 @@ class GeometryTab(QtWidgets.QWidget):
         return True
 
     def export_dialog(self) -> None:
-        settings = getattr(self._window, "settings", None)
-        name = export.default_name(getattr(self._window, "preset", "regviz"), "geometry")
-        default = settings.export_path(name) if settings is not None else name
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the penalty geometry", default,
-                                                        "PNG image (*.png);;SVG vector image (*.svg)")
-        if not path:
-            return
-        scale = settings.export_scale() if settings is not None else 2.0
-        if self.export_figure(path, scale) and settings is not None:
-            settings.set_export_folder(Path(path).parent)
+        export_figure_dialog(self, self._window, "Export the penalty geometry", "geometry", self.export_figure)
 
     def _show_error(self, title: str, message: str) -> None:
-        if self._window is not None and hasattr(self._window, "show_error"):
-            self._window.show_error(title, message)
-            return
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, f"regviz: {title}", message,
-                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorDialog")
-        box.open()
+        show_error(self._window, self, title, message)
 
     def shutdown(self) -> None:
         """The window closes: no timer may fire into a half-destroyed tab."""

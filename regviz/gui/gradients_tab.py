@@ -20,6 +20,7 @@ from regviz.core.config import ConfigError
 from regviz.core.data import DataError, make_dataset
 from regviz.core.deep_gradients import (MAX_DEPTH, MAX_WIDTH, DeepSpec, GradientFrame, initial_state,
                                         make_frame)
+from regviz.gui.figure_dialog import export_figure_dialog
 from regviz.gui import export, figure_export
 from regviz.gui.gradient_math import figure_caption
 from regviz.gui.jobs import Job
@@ -292,14 +293,7 @@ class GradientsTab(QtWidgets.QWidget):
         return True
 
     def export_dialog(self) -> None:
-        default = export.default_name(getattr(self.window_, "preset", "seed"), "gradients")
-        settings = getattr(self.window_, "settings", None)
-        if settings is not None:
-            default = settings.export_path(default)
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the gradients canvas", str(default),
-                                                        "PNG image (*.png);;SVG vector image (*.svg)")
-        if path and self.export(path) and settings is not None:
-            settings.set_export_folder(Path(path).parent)
+        export_figure_dialog(self, self.window_, "Export the gradients canvas", "gradients", self.export)
 
 
 def gradients_tab(window: QtWidgets.QMainWindow) -> tuple[QtWidgets.QWidget, str]:

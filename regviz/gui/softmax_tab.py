@@ -9,13 +9,13 @@ temperature has a spin box and a logarithmic slider that follow each other.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from regviz.core.softmax import (ARTICLE_CASES, MAX_CLASSES, MIN_CLASSES, TEMPERATURE_RANGE, SLIDER_STEPS,
                                  SoftmaxInputError, compute, figure_caption, format_logits, matching_case,
                                  parse_logits, slider_to_temperature, softmax, temperature_to_slider)
+from regviz.gui.figure_dialog import export_figure_dialog, show_error
 from regviz.gui import export, figure_export
 from regviz.gui.style import LIGHT, Theme
 from regviz.gui.views.softmax_view import SoftmaxView
@@ -175,16 +175,7 @@ class SoftmaxTab(QtWidgets.QWidget):
 
     # ---------------------------------------------------------------- export
     def export_dialog(self) -> None:
-        settings = getattr(self.main_window, "settings", None)
-        name = f"regviz-softmax-{export.timestamp()}.png"
-        start = settings.export_path(name) if settings is not None else name
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export the softmax figure", start, "PNG image (*.png);;SVG vector image (*.svg)")
-        if not path:
-            return
-        scale = settings.export_scale() if settings is not None else 2.0
-        if self.export_figure(path, scale) and settings is not None:
-            settings.set_export_folder(Path(path).parent)
+        export_figure_dialog(self, self.main_window, "Export the softmax figure", "softmax", self.export_figure)
 
     def export_figure(self, path: str, scale: float = 2.0) -> bool:
         """The canvas as PNG or SVG (by the suffix) with its caption; a failure gets a dialog."""
@@ -198,13 +189,7 @@ class SoftmaxTab(QtWidgets.QWidget):
         return True
 
     def _show_error(self, title: str, text: str) -> None:
-        if hasattr(self.main_window, "show_error"):
-            self.main_window.show_error(title, text)
-            return
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, f"regviz: {title}", text,
-                                    QtWidgets.QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("errorDialog")
-        box.open()
+        show_error(self.main_window, self, title, text)
 
 
 def softmax_tab(window: QtWidgets.QMainWindow) -> tuple[QtWidgets.QWidget, str]:
