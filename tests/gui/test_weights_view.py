@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 from pyqtgraph import functions as fn
 from pyqtgraph.exporters import ImageExporter
 
@@ -355,3 +355,20 @@ def test_a_new_run_of_the_same_shape_reuses_the_panels(qtbot, view, pair):
     assert "λ=0.07" in view.models[0].title.text and "% off" in view.models[0].title.text
     for panel, w in zip(view.panels[:4], state.snapshot.weights):
         np.testing.assert_array_equal(panel.image.image, w[0])  # the new run's initial weights
+
+
+def test_the_colour_bar_reads_weights_as_they_are(qtbot, pair):
+    """A tall canvas puts the bar beside the heatmaps; its ticks are weights, so its label must not
+    gain an SI scale such as '(x0.001)' that would make ±0.8 read as ±0.0008."""
+    _, setup, state = pair
+    v = WeightsView()
+    qtbot.addWidget(v)
+    v.resize(800, 500)
+    v.set_setup(setup)
+    v.render(state)
+    v.show()
+    qtbot.waitExposed(v)
+    QtWidgets.QApplication.processEvents()
+    axis = v.colorbar.axis
+    assert not axis.autoSIPrefix
+    assert "x0" not in axis.labelString() and "×" not in axis.labelString()

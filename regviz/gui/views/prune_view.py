@@ -17,6 +17,7 @@ from regviz.gui.experiment_rows import format_error, layers_text, method_label
 from regviz.gui.prune_math import panel_marks
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.items import WrapLabel
+from regviz.gui.views.weights_items import weight_colorbar
 from regviz.gui.views.weights_panel import HeatmapPanel, diverging_colormap, make_panel, mark
 from regviz.gui.weights_math import grid_shape, weight_level
 
@@ -95,17 +96,7 @@ class PruneView(CanvasView):
                 continue
             self._add_model(sub, stage, run)
         images = [p.image for stage in self.panels.values() for p in stage]
-        self.colorbar = pg.ColorBarItem(values=(-self.level, self.level), colorMap=self.colormap, interactive=False,
-                                        width=12 * theme.font_scale, colorMapMenu=False, orientation="horizontal")
-        font = QtGui.QFont()
-        font.setPointSizeF(8 * theme.font_scale)
-        for name in ("left", "right", "top", "bottom"):
-            axis = self.colorbar.getAxis(name)
-            axis.setPen(theme.frame)
-            axis.setTextPen(theme.foreground)
-            axis.setStyle(tickFont=font)
-        L = self.level
-        self.colorbar.axis.setTicks([[(-L, f"≤ {-L:g}"), (0.0, "0 = off"), (L, f"≥ {L:g}")]])
+        self.colorbar = weight_colorbar(self.colormap, self.level, theme, "horizontal", halves=False)
         self.colorbar.axis.setHeight(22 * theme.font_scale)
         self.colorbar.setImageItem(images)
         bar_row = layout.addLayout(row=2, col=0, colspan=2)

@@ -84,3 +84,21 @@ def index_ticks(count: int) -> list[list[tuple[float, str]]]:
     major = [(i + 0.5, str(i)) for i in range(count) if i % 5 == 0 or count <= 3]
     minor = [(i + 0.5, str(i)) for i in range(count) if not (i % 5 == 0 or count <= 3)]
     return [major, minor]
+
+
+def weight_colorbar(colormap, level: float, theme, orientation: str, halves: bool = True) -> pg.ColorBarItem:
+    """The weights' symmetric colour bar, -level..level with 0 = off in the middle (themed ticks; the
+    values as they are, never rescaled by an SI prefix)."""
+    bar = pg.ColorBarItem(values=(-level, level), colorMap=colormap, interactive=False,
+                          width=12 * theme.font_scale, colorMapMenu=False, orientation=orientation)
+    font = QtGui.QFont()
+    font.setPointSizeF(8 * theme.font_scale)
+    for name in ("left", "right", "top", "bottom"):
+        axis = bar.getAxis(name)
+        axis.setPen(theme.frame)
+        axis.setTextPen(theme.foreground)
+        axis.setStyle(tickFont=font)
+        axis.enableAutoSIPrefix(False)
+    major = [(-level, f"≤ {-level:g}"), (0.0, "0 = off"), (level, f"≥ {level:g}")]
+    bar.axis.setTicks([major, [(-level / 2, f"{-level / 2:g}"), (level / 2, f"{level / 2:g}")]] if halves else [major])
+    return bar

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from regviz.core import analysis
 from regviz.gui.session import LiveState, RunSetup, member_label
 from regviz.gui.views.base import CanvasView
 from regviz.gui.views.items import HintLabel, WrapLabel
+from regviz.gui.views.weights_items import weight_colorbar
 from regviz.gui.views.weights_panel import HeatmapPanel, diverging_colormap, make_panel, mark
 from regviz.gui.weights_math import (MIN_CELL_PX, Arrangement, Overheads, arrange_models, column_widths,
                                     format_weight, row_heights, weight_level, without_header)
@@ -202,19 +203,7 @@ class WeightsView(CanvasView):
 
         # the colour bar under the grids or at their right, whichever leaves bigger cells
         orientation = "horizontal" if bar_below else "vertical"
-        self.colorbar = pg.ColorBarItem(values=(-self.level, self.level), colorMap=self.colormap,
-                                        interactive=False, width=12 * theme.font_scale, colorMapMenu=False,
-                                        orientation=orientation)
-        font = QtGui.QFont()
-        font.setPointSizeF(8 * theme.font_scale)
-        for name in ("left", "right", "top", "bottom"):
-            axis = self.colorbar.getAxis(name)
-            axis.setPen(theme.frame)
-            axis.setTextPen(theme.foreground)
-            axis.setStyle(tickFont=font)
-        L = self.level
-        self.colorbar.axis.setTicks([[(-L, f"≤ {-L:g}"), (0.0, "0 = off"), (L, f"≥ {L:g}")],
-                                     [(-L / 2, f"{-L / 2:g}"), (L / 2, f"{L / 2:g}")]])
+        self.colorbar = weight_colorbar(self.colormap, self.level, theme, orientation)
         if bar_below:
             self.colorbar.axis.setHeight(22 * theme.font_scale)
         else:
