@@ -148,9 +148,10 @@ class NumbaEngine(EngineSetup):
                 self.step_count, spe, self.batch_size, draws, dstart, self._diverged, data, pens, ep_test, ep_train)
         self._train(args, count)
         epochs = []
+        tests, trains = ep_test.T.copy(), ep_train.T.copy()  # rows of their own: one copy, not two per epoch
         for e, step in enumerate(ends.tolist()):
             self.epoch += 1
-            epochs.append(EpochRecord(self.epoch, step, ep_test[:, e].copy(), ep_train[:, e].copy()))
+            epochs.append(EpochRecord(self.epoch, step, tests[e], trains[e]))
         self.step_count += count
         return data, pens, epochs
 

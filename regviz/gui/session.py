@@ -54,6 +54,31 @@ def make_fit_grid(dataset: Dataset, points: int = FIT_GRID_POINTS) -> np.ndarray
 
 
 @dataclass(frozen=True)
+class EpochRows:
+    """The epochs a frame reports, as columns: a tuple of hundreds of EpochRecords (a fast run
+    completes ~700 epochs between frames) took 2.7 ms to pickle per frame, 13 % of the trainer's
+    time; three arrays take 0.05 ms."""
+
+    steps: np.ndarray  # [n] steps completed when each epoch was measured
+    test_error: np.ndarray  # [n, K]
+    train_loss: np.ndarray  # [n, K]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @classmethod
+    def empty(cls, k: int) -> "EpochRows":
+        return cls(np.zeros(0), np.zeros((0, k)), np.zeros((0, k)))
+
+    @classmethod
+    def of(cls, records: Sequence[EpochRecord], k: int) -> "EpochRows":
+        if not records:
+            return cls.empty(k)
+        return cls(np.array([e.step for e in records], dtype=float), np.array([e.test_error for e in records]),
+                   np.array([e.train_loss for e in records]))
+
+
+@dataclass(frozen=True)
 class TrainingFrame:
     """One coalesced payload from the worker: every step since the last frame, newest state."""
 
@@ -61,7 +86,7 @@ class TrainingFrame:
     first_step: int
     data_loss: np.ndarray  # [n, K]; n may be 0 (a state-only frame, e.g. after a reset)
     penalty: np.ndarray  # [n, K]
-    epochs: tuple[EpochRecord, ...]
+    epochs: EpochRows
     snapshot: Snapshot
     prediction: np.ndarray  # [K, len(fit_grid)]
     pre_activations: tuple[np.ndarray, ...]  # per hidden layer [K, n_train, units]
@@ -103,10 +128,9 @@ class LiveState:
         if n:
             self.history.extend(np.arange(frame.first_step, frame.first_step + n, dtype=float),
                                 data=frame.data_loss, penalty=frame.penalty, total=frame.data_loss + frame.penalty)
-        if frame.epochs:
-            self.epoch_history.extend(np.array([e.step for e in frame.epochs], dtype=float),
-                                      test_error=np.array([e.test_error for e in frame.epochs]),
-                                      train_loss=np.array([e.train_loss for e in frame.epochs]))
+        if len(frame.epochs):
+            self.epoch_history.extend(frame.epochs.steps, test_error=frame.epochs.test_error,
+                                      train_loss=frame.epochs.train_loss)
         self.snapshot = frame.snapshot
         self.recorder.offer(frame.snapshot, frame.members)
         self.weights_over_time.record(frame.snapshot)
@@ -197,7 +221,8 @@ def initial_frame(setup: RunSetup, generation: int) -> TrainingFrame:
     prediction, _ = forward(snap, setup.activation, setup.fit_grid)
     _, pre = forward(snap, setup.activation, setup.dataset.x_train)
     empty = np.zeros((0, setup.size))
-    return TrainingFrame(generation=generation, first_step=1, data_loss=empty, penalty=empty, epochs=(),
+    return TrainingFrame(generation=generation, first_step=1, data_loss=empty, penalty=empty,
+                         epochs=EpochRows.empty(setup.size),
                          snapshot=snap, prediction=prediction, pre_activations=tuple(pre), members=setup.members,
                          target_epochs=setup.config.training.epochs)
 
@@ -224,10 +249,10 @@ def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (),
         data = np.concatenate([r.data_loss for r in records])
         penalty = np.concatenate([r.penalty for r in records])
         first = records[0].first_step
-        epochs = tuple(e for r in records for e in r.epochs)
+        epochs = EpochRows.of([e for r in records for e in r.epochs], k)
     else:
         data = penalty = np.zeros((0, k))
-        first, epochs = engine.step_count + 1, ()
+        first, epochs = engine.step_count + 1, EpochRows.empty(k)
     return TrainingFrame(
         generation=generation,
         first_step=first,

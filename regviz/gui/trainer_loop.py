@@ -18,14 +18,29 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-CHUNK_SECONDS = 0.004
-MAX_CHUNK = 4096
+from regviz.gui.event_wire import send_event
+
+# One frame per redraw of the window (controller.REDRAW_HZ): at 60 a third of the frames were
+# built, sent and applied only to be replaced before any canvas drew them.
+DEFAULT_FRAME_INTERVAL = 1 / 40
+CHUNK_SECONDS = 0.008  # per engine call: commands wait at most this long; shorter calls cost speed
+MAX_CHUNK = 16384
+CHUNK_GROWTH = 4  # a chunk is at most this many times the last: from 1 step to its size in a few ms
 MAX_UNSENT_STEPS = 200_000  # steps kept for a GUI that does not acknowledge; then training waits
 # Commands that only adjust the running engine: a slow-motion wait goes on through them. Any other
 # command (pause, step, start, load, speed, quit) ends the wait so it takes effect at once.
 ADJUSTMENTS = frozenset({"ack", "members", "activation", "epochs"})
 # What a newer "load" makes pointless when both wait in the queue: it replaces the engine they act on.
 SUPERSEDED_BY_LOAD = frozenset({"load", "start", "pause", "step", "members", "activation", "epochs"})
+
+
+def next_chunk(count: int, elapsed: float) -> int:
+    """The steps of the next full-speed engine call, from the last full call's `count` steps and
+    `elapsed` seconds: a call should last CHUNK_SECONDS. (Sizing chunks from the rate over the
+    last half second, which starts low and includes frames, kept them at a tenth of their size
+    for seconds after Start, and the per-call overhead cost ~5 % of the speed.)"""
+    wanted = count * CHUNK_SECONDS / elapsed if elapsed > 0 else count * CHUNK_GROWTH
+    return int(min(MAX_CHUNK, count * CHUNK_GROWTH, max(1, wanted)))
 
 
 def newest_load_only(commands: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -46,7 +61,7 @@ class TrainerLoop:
     """
 
     def __init__(self, receive: Callable[[float], tuple[str, Any] | None], send: Callable[[str, Any], None],
-                 frame_interval: float = 1 / 60, clock: Callable[[], float] = time.perf_counter,
+                 frame_interval: float = DEFAULT_FRAME_INTERVAL, clock: Callable[[], float] = time.perf_counter,
                  engine: str = "auto"):
         self.receive = receive
         self.engine_kind = engine  # engines.ENGINES: auto (numba where it imports), numba or torch
@@ -66,6 +81,7 @@ class TrainerLoop:
         self.sent = 0  # frames sent so far; each frame carries its number, each ack names one
         self.last_emit = 0.0
         self.steps_per_second = 0.0
+        self.chunk = 1  # steps per engine call at full speed, adapted so that a call lasts CHUNK_SECONDS
         self._rate_steps = 0
         self._rate_since = clock()
         self._quit = False
@@ -169,6 +185,7 @@ class TrainerLoop:
         self.run_epochs = setup.config.training.epochs  # how many a Start after the end adds
         self.target_epochs = target_epochs or self.run_epochs
         self.steps_per_second = 0.0
+        self.chunk = 1  # a new engine may be far slower per step (more models, wider layers)
         self._emit(force=True)
         self.send("state", (self.generation, "paused"))
 
@@ -191,6 +208,8 @@ class TrainerLoop:
         self.records.append(record)
         self.pending_steps = max(0, self.pending_steps - count)
         self._update_rate(count, elapsed)
+        if count == self.chunk:
+            self.chunk = next_chunk(count, elapsed)
         newly = tuple(int(i) for i in (record.diverged & ~was_diverged).nonzero()[0])
         if newly:  # the frame first, so the GUI holds the data the message speaks of
             if record.diverged.all():
@@ -214,8 +233,7 @@ class TrainerLoop:
     def _chunk_size(self) -> int:
         if self.max_steps_per_second:  # slow motion: a few steps per frame
             return max(1, int(self.max_steps_per_second * self.frame_interval))
-        rate = self.steps_per_second or 1000.0
-        return int(min(MAX_CHUNK, max(1, rate * CHUNK_SECONDS)))
+        return self.chunk
 
     def _throttle(self, count: int, elapsed: float) -> None:
         """In slow motion, wait until `count` steps have taken their share of a second. Commands
@@ -295,12 +313,12 @@ def end_with_parent() -> None:
 def _notice(events, text: str) -> None:
     """A line for the window's status bar, sent before the loop runs."""
     try:
-        events.send(("notice", text))
+        send_event(events, "notice", text)
     except (BrokenPipeError, OSError):
         pass
 
 
-def process_main(commands, events, frame_interval: float = 1 / 60, engine: str | None = None) -> None:
+def process_main(commands, events, frame_interval: float = DEFAULT_FRAME_INTERVAL, engine: str | None = None) -> None:
     """Entry point of the trainer process: commands and events are multiprocessing Connections;
     `engine` is one of engines.ENGINES, by default the environment's engines.ENGINE_ENV (set by
     `regviz gui --engine`) or auto. The compiled engine is loaded or compiled here, at launch."""
@@ -340,7 +358,7 @@ def process_main(commands, events, frame_interval: float = 1 / 60, engine: str |
 
     def send(kind: str, payload: Any) -> None:
         try:
-            events.send((kind, payload))
+            send_event(events, kind, payload)
         except (BrokenPipeError, OSError):
             loop._quit = True
 

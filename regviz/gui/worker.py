@@ -19,8 +19,9 @@ from PySide6 import QtCore
 
 from regviz.core.activations import Activation
 from regviz.core.records import MemberSpec, Snapshot
+from regviz.gui.event_wire import recv_event
 from regviz.gui.session import RunSetup
-from regviz.gui.trainer_spawn import make_trainer
+from regviz.gui.trainer_spawn import DEFAULT_FRAME_INTERVAL, make_trainer
 
 # Every worker ever made, so tests can check that none is left running.
 LIVE_WORKERS: "weakref.WeakSet[TrainingWorker]" = weakref.WeakSet()
@@ -49,7 +50,7 @@ class TrainingWorker(QtCore.QThread):
     sigDied = QtCore.Signal(str)  # the process is gone: why, in words
     sigNotice = QtCore.Signal(str)  # news from the trainer for the status bar ("preparing the engine…")
 
-    def __init__(self, frame_interval: float = 1 / 60, parent: QtCore.QObject | None = None,
+    def __init__(self, frame_interval: float = DEFAULT_FRAME_INTERVAL, parent: QtCore.QObject | None = None,
                  engine: str | None = None):
         """`engine`: one of core.engines.ENGINES for the trainer, None for its default."""
         super().__init__(parent)
@@ -134,7 +135,7 @@ class TrainingWorker(QtCore.QThread):
                     if not self._process.is_alive():
                         break
                     continue
-                kind, payload = self._events.recv()
+                kind, payload = recv_event(self._events)
             except (EOFError, OSError):  # the process closed its end: it is ending
                 self._process.join(2.0)
                 break

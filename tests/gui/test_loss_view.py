@@ -16,7 +16,7 @@ from pyqtgraph.exporters import ImageExporter
 from regviz.core.engine import EpochRecord
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
-from regviz.gui.session import METHOD_COLORS, LiveState, build_run, make_frame, member_label, smooth
+from regviz.gui.session import METHOD_COLORS, EpochRows, LiveState, build_run, make_frame, member_label, smooth
 from regviz.gui.plotmath import ENVELOPE_BUCKETS, MIN_COLUMNS, smoothing_window
 from regviz.gui.views.loss_view import LOG_FLOOR, LossView
 
@@ -36,10 +36,10 @@ def _synthetic_history(engine, setup, steps: int, seed: int = 0) -> LiveState:
     k, per_epoch = setup.size, engine.steps_per_epoch
     data = np.abs(rng.normal(3.0, 2.0, (steps, k)))
     data[steps // 2, 0] = 500.0  # one spike: the envelope must keep it
-    epochs = tuple(
+    epochs = EpochRows.of([
         EpochRecord(s // per_epoch, s, np.abs(rng.normal(20.0, 5.0, k)), np.ones(k))
         for s in range(per_epoch, steps + 1, per_epoch)
-    )
+    ], k)
     penalty = np.abs(rng.normal(1.0, 0.1, (steps, k)))
     state = LiveState(setup)
     state.apply(dataclasses.replace(frame, first_step=1, data_loss=data, penalty=penalty, epochs=epochs))
@@ -50,7 +50,8 @@ def _synthetic_history(engine, setup, steps: int, seed: int = 0) -> LiveState:
 def _continue(state: LiveState, engine, setup, steps: int) -> None:
     """Train `steps` more and append them after the state's (possibly made-up) history."""
     frame = make_frame(engine, setup, 0, [engine.step(steps)])
-    state.apply(dataclasses.replace(frame, first_step=int(state.steps[-1]) + 1, epochs=()))
+    state.apply(dataclasses.replace(frame, first_step=int(state.steps[-1]) + 1,
+                                     epochs=EpochRows.empty(setup.size)))
 
 
 @pytest.fixture

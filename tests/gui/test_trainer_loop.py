@@ -88,6 +88,38 @@ def test_slow_motion_trains_at_the_chosen_speed_while_frames_are_acknowledged(sp
     assert len(gui.frames()) > 50  # frames kept flowing meanwhile
 
 
+def test_full_speed_chunks_grow_from_one_step_to_a_few_milliseconds(monkeypatch):
+    """An engine whose call costs 50 us plus 10 us a step (on the fake clock): the chunks start at
+    one step, grow at most fourfold, and settle where a call lasts CHUNK_SECONDS (8 ms: 795 steps)
+    within a few calls, not after the half-second rate window the sizing used to wait for."""
+    from regviz.gui import trainer_loop
+
+    gui = FakeGui(end_at=1.0)
+    counts: list[int] = []
+
+    class TimedEngine:
+        def __init__(self, engine):
+            self._engine = engine
+
+        def __getattr__(self, name):
+            return getattr(self._engine, name)
+
+        def step(self, n):
+            counts.append(n)
+            gui.t += 50e-6 + n * 10e-6
+            return self._engine.step(n)
+
+    build = session.engine_for
+    monkeypatch.setattr(session, "engine_for", lambda *a, **k: TimedEngine(build(*a, **k)))
+    cfg = load_preset("seed").replace(**{"training.epochs": 100})
+    gui.script = [(0.0, "load", _load_payload(cfg)), (0.0, "start", None)]
+    run(gui)
+    assert counts[0] == 1
+    assert all(b <= trainer_loop.CHUNK_GROWTH * a for a, b in zip(counts, counts[1:]))
+    settled = [n for n in counts[8:-1]]  # the last chunk is what was left of the run
+    assert settled and all(abs(50e-6 + n * 10e-6 - trainer_loop.CHUNK_SECONDS) < 0.2e-3 for n in settled), counts[:20]
+
+
 def test_never_more_than_one_frame_in_flight():
     """The GUI acknowledges late (three receive calls later); forced frames (Step done, pause,
     finish) wait for the acknowledgement too. FakeGui.send asserts the invariant on every frame."""

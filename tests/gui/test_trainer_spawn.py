@@ -40,3 +40,32 @@ def test_an_early_trainer_that_does_not_fit_is_ended(qtbot):
         qtbot.waitUntil(lambda: win.controller.state.step == 2, timeout=30000)
     finally:
         win.close()
+
+
+def test_a_whole_frame_fits_in_the_event_pipe_without_a_reader():
+    """A full-speed frame (~0.5 MB) is written at once: with Linux's default 64 KiB pipe the
+    trainer's write waited for the window's relay thread. Elsewhere (size 0) there is no claim."""
+    import multiprocessing
+    import sys
+    import threading
+
+    reader, writer = multiprocessing.get_context("spawn").Pipe(duplex=False)
+    size = trainer_spawn.widen_pipe(reader)
+    if not sys.platform.startswith("linux"):
+        assert size == 0
+        return
+    with open("/proc/sys/fs/pipe-max-size") as f:
+        assert size >= min(trainer_spawn.EVENT_PIPE_BYTES, int(f.read()))
+    payload = b"x" * (size - 1024)  # room for the length header
+    sender = threading.Thread(target=writer.send_bytes, args=(payload,), daemon=True)
+    sender.start()
+    sender.join(10.0)
+    try:
+        assert not sender.is_alive(), "the write waited for a reader"
+        assert reader.recv_bytes() == payload
+    finally:
+        if sender.is_alive():  # unblock it, so no thread is left behind
+            reader.recv_bytes()
+        sender.join(10.0)
+        reader.close()
+        writer.close()
