@@ -144,9 +144,14 @@ def train_models(k0, k1, W, Bs, S, sizes, woff, boff, uoff, act, p0, p1, loss, d
                         else:
                             ep_train[k, epoch] = total / n_train
                 epoch += 1
-        W[k, :] = w
-        Bs[k, :] = bias
-        S[k, :] = slopes
+        # element by element: a slice assignment checks shapes, and compiling that check's error
+        # message (string formatting) took half of the engine's first compilation (3.5 of 7 s)
+        for p in range(w.shape[0]):
+            W[k, p] = w[p]
+        for p in range(bias.shape[0]):
+            Bs[k, p] = bias[p]
+        for p in range(slopes.shape[0]):
+            S[k, p] = slopes[p]
 
 
 @njit(**ENTRY)
