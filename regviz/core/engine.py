@@ -26,7 +26,7 @@ from regviz.core.batched_products import _affine, _backprop, batched_matmul, sum
 from regviz.core.data import Dataset
 from regviz.core.network import initial_snapshot
 from regviz.core.engine_setup import EngineSetup
-from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
+from regviz.core.records import EpochRecord, EpochTable, MemberSpec, Snapshot, StepRecord
 
 __all__ = ["Engine", "EpochRecord", "MemberSpec", "Snapshot", "StepRecord", "batched_matmul"]
 
@@ -160,7 +160,7 @@ class Engine(EngineSetup):
                     epochs.append(self._evaluate_epoch())
         data = torch.stack(data_rows).numpy() if n else np.zeros((0, self.size))
         pens = torch.stack(penalty_rows).numpy() if n else np.zeros((0, self.size))
-        return StepRecord(first, data, pens, tuple(epochs), self.diverged)
+        return StepRecord(first, data, pens, EpochTable.of(epochs, self.size), self.diverged)
 
     def _make_batches(self, x: torch.Tensor, y: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """One epoch's mini-batches, inputs already broadcast to [K, batch, 1] (sliced once, not per step)."""

@@ -22,7 +22,7 @@ from regviz.core.data import Dataset
 from regviz.core.engines import default_threads
 from regviz.core.network import initial_snapshot
 from regviz.core.engine_setup import EngineSetup
-from regviz.core.records import EpochRecord, MemberSpec, Snapshot, StepRecord
+from regviz.core.records import EpochRecord, EpochTable, MemberSpec, Snapshot, StepRecord
 
 LOSS_IDS = {"abs": kernels.ABS, "squared": kernels.SQUARED, "huber": kernels.HUBER}
 RULE_IDS = {None: kernels.NO_L1, "subgradient": kernels.SUBGRADIENT, "clip": kernels.CLIP,
@@ -116,15 +116,16 @@ class NumbaEngine(EngineSetup):
             d, p, e = self._run(count)
             data.append(d)
             pens.append(p)
-            epochs.extend(e)
+            epochs.append(e)
             left -= count
         if not data:
-            return StepRecord(first, np.zeros((0, self.size)), np.zeros((0, self.size)), (), self.diverged)
+            return StepRecord(first, np.zeros((0, self.size)), np.zeros((0, self.size)), EpochTable.empty(self.size),
+                              self.diverged)
         data_loss = data[0].T.copy() if len(data) == 1 else np.concatenate(data, axis=1).T.copy()
         penalty = pens[0].T.copy() if len(pens) == 1 else np.concatenate(pens, axis=1).T.copy()
-        return StepRecord(first, data_loss, penalty, tuple(epochs), self.diverged)
+        return StepRecord(first, data_loss, penalty, EpochTable.concat(epochs, self.size), self.diverged)
 
-    def _run(self, count: int) -> tuple[np.ndarray, np.ndarray, list[EpochRecord]]:
+    def _run(self, count: int) -> tuple[np.ndarray, np.ndarray, EpochTable]:
         """`count` steps in one kernel call: per-step losses [K, count] and the epochs completed."""
         k, spe, n_train = self.size, self.steps_per_epoch, self.dataset.n_train
         steps = self.step_count + np.arange(count, dtype=np.int64)
@@ -147,11 +148,9 @@ class NumbaEngine(EngineSetup):
                 self._lr, self._lr_l1, self._rules, self._any_l2, xtr, ytr, xte, yte, orders, self.shuffle,
                 self.step_count, spe, self.batch_size, draws, dstart, self._diverged, data, pens, ep_test, ep_train)
         self._train(args, count)
-        epochs = []
-        tests, trains = ep_test.T.copy(), ep_train.T.copy()  # rows of their own: one copy, not two per epoch
-        for e, step in enumerate(ends.tolist()):
-            self.epoch += 1
-            epochs.append(EpochRecord(self.epoch, step, tests[e], trains[e]))
+        numbers = self.epoch + 1 + np.arange(len(ends), dtype=np.int64)
+        epochs = EpochTable(numbers, ends, ep_test.T.copy(), ep_train.T.copy())
+        self.epoch += len(ends)
         self.step_count += count
         return data, pens, epochs
 

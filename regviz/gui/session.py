@@ -15,7 +15,7 @@ import numpy as np
 from regviz.core.activations import Activation
 from regviz.core.config import ExperimentConfig
 from regviz.core.data import Dataset
-from regviz.core.records import EpochRecord, MemberSpec, Snapshot
+from regviz.core.records import EpochTable, MemberSpec, Snapshot
 from regviz.gui.history import History
 from regviz.gui.snapshots import SnapshotRecorder, capacity_for
 from regviz.gui.weight_distribution import WeightDistributionHistory, histogram_limit
@@ -54,31 +54,6 @@ def make_fit_grid(dataset: Dataset, points: int = FIT_GRID_POINTS) -> np.ndarray
 
 
 @dataclass(frozen=True)
-class EpochRows:
-    """The epochs a frame reports, as columns: a tuple of hundreds of EpochRecords (a fast run
-    completes ~700 epochs between frames) took 2.7 ms to pickle per frame, 13 % of the trainer's
-    time; three arrays take 0.05 ms."""
-
-    steps: np.ndarray  # [n] steps completed when each epoch was measured
-    test_error: np.ndarray  # [n, K]
-    train_loss: np.ndarray  # [n, K]
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    @classmethod
-    def empty(cls, k: int) -> "EpochRows":
-        return cls(np.zeros(0), np.zeros((0, k)), np.zeros((0, k)))
-
-    @classmethod
-    def of(cls, records: Sequence[EpochRecord], k: int) -> "EpochRows":
-        if not records:
-            return cls.empty(k)
-        return cls(np.array([e.step for e in records], dtype=float), np.array([e.test_error for e in records]),
-                   np.array([e.train_loss for e in records]))
-
-
-@dataclass(frozen=True)
 class TrainingFrame:
     """One coalesced payload from the worker: every step since the last frame, newest state."""
 
@@ -86,7 +61,7 @@ class TrainingFrame:
     first_step: int
     data_loss: np.ndarray  # [n, K]; n may be 0 (a state-only frame, e.g. after a reset)
     penalty: np.ndarray  # [n, K]
-    epochs: EpochRows
+    epochs: EpochTable  # the epochs completed since the last frame
     snapshot: Snapshot
     prediction: np.ndarray  # [K, len(fit_grid)]
     pre_activations: tuple[np.ndarray, ...]  # per hidden layer [K, n_train, units]
@@ -129,7 +104,7 @@ class LiveState:
             self.history.extend(np.arange(frame.first_step, frame.first_step + n, dtype=float),
                                 data=frame.data_loss, penalty=frame.penalty, total=frame.data_loss + frame.penalty)
         if len(frame.epochs):
-            self.epoch_history.extend(frame.epochs.steps, test_error=frame.epochs.test_error,
+            self.epoch_history.extend(frame.epochs.step, test_error=frame.epochs.test_error,
                                       train_loss=frame.epochs.train_loss)
         self.snapshot = frame.snapshot
         self.recorder.offer(frame.snapshot, frame.members)
@@ -222,7 +197,7 @@ def initial_frame(setup: RunSetup, generation: int) -> TrainingFrame:
     _, pre = forward(snap, setup.activation, setup.dataset.x_train)
     empty = np.zeros((0, setup.size))
     return TrainingFrame(generation=generation, first_step=1, data_loss=empty, penalty=empty,
-                         epochs=EpochRows.empty(setup.size),
+                         epochs=EpochTable.empty(setup.size),
                          snapshot=snap, prediction=prediction, pre_activations=tuple(pre), members=setup.members,
                          target_epochs=setup.config.training.epochs)
 
@@ -249,10 +224,10 @@ def make_frame(engine, setup: RunSetup, generation: int, records: Sequence = (),
         data = np.concatenate([r.data_loss for r in records])
         penalty = np.concatenate([r.penalty for r in records])
         first = records[0].first_step
-        epochs = EpochRows.of([e for r in records for e in r.epochs], k)
+        epochs = EpochTable.concat([r.epoch_table for r in records], k)
     else:
         data = penalty = np.zeros((0, k))
-        first, epochs = engine.step_count + 1, EpochRows.empty(k)
+        first, epochs = engine.step_count + 1, EpochTable.empty(k)
     return TrainingFrame(
         generation=generation,
         first_step=first,

@@ -1,4 +1,4 @@
-"""Frames carry the epochs since the last frame as columns (EpochRows), and the live state's
+"""Frames carry the epochs since the last frame as columns (EpochTable), and the live state's
 per-epoch history holds exactly what the engine measured."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import numpy as np
 
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
-from regviz.gui.session import EpochRows, LiveState, build_run, make_frame
+from regviz.core.records import EpochTable
+from regviz.gui.session import LiveState, build_run, make_frame
 
 
 def _engine(methods=("l1", "l2")):
@@ -23,7 +24,7 @@ def test_a_frame_holds_every_epoch_of_its_records_as_columns():
     records = [engine.step(spe + 3), engine.step(2 * spe - 3)]  # three epochs, one across the records
     frame = make_frame(engine, setup, 1, records)
     assert len(frame.epochs) == 3
-    np.testing.assert_array_equal(frame.epochs.steps, [spe, 2 * spe, 3 * spe])
+    np.testing.assert_array_equal(frame.epochs.step, [spe, 2 * spe, 3 * spe])
     assert frame.epochs.test_error.shape == frame.epochs.train_loss.shape == (3, 2)
     last = engine.evaluate()  # measured again, from the weights after the third epoch
     np.testing.assert_allclose(frame.epochs.test_error[-1], last.test_error, rtol=1e-12)
@@ -49,4 +50,4 @@ def test_a_frame_without_records_has_no_epochs():
     engine, setup = _engine(("l2",))
     frame = make_frame(engine, setup, 1, [])
     assert len(frame.epochs) == 0 and frame.epochs.test_error.shape == (0, 1)
-    assert len(EpochRows.of([], 3)) == 0
+    assert len(EpochTable.of([], 3)) == 0

@@ -16,7 +16,8 @@ from pyqtgraph.exporters import ImageExporter
 from regviz.core.engine import EpochRecord
 from regviz.core.experiments import member
 from regviz.core.presets import load_preset
-from regviz.gui.session import METHOD_COLORS, EpochRows, LiveState, build_run, make_frame, member_label, smooth
+from regviz.core.records import EpochTable
+from regviz.gui.session import METHOD_COLORS, LiveState, build_run, make_frame, member_label, smooth
 from regviz.gui.plotmath import ENVELOPE_BUCKETS, MIN_COLUMNS, smoothing_window
 from regviz.gui.views.loss_view import LOG_FLOOR, LossView
 
@@ -36,7 +37,7 @@ def _synthetic_history(engine, setup, steps: int, seed: int = 0) -> LiveState:
     k, per_epoch = setup.size, engine.steps_per_epoch
     data = np.abs(rng.normal(3.0, 2.0, (steps, k)))
     data[steps // 2, 0] = 500.0  # one spike: the envelope must keep it
-    epochs = EpochRows.of([
+    epochs = EpochTable.of([
         EpochRecord(s // per_epoch, s, np.abs(rng.normal(20.0, 5.0, k)), np.ones(k))
         for s in range(per_epoch, steps + 1, per_epoch)
     ], k)
@@ -51,7 +52,7 @@ def _continue(state: LiveState, engine, setup, steps: int) -> None:
     """Train `steps` more and append them after the state's (possibly made-up) history."""
     frame = make_frame(engine, setup, 0, [engine.step(steps)])
     state.apply(dataclasses.replace(frame, first_step=int(state.steps[-1]) + 1,
-                                     epochs=EpochRows.empty(setup.size)))
+                                     epochs=EpochTable.empty(setup.size)))
 
 
 @pytest.fixture

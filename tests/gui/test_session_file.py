@@ -19,7 +19,8 @@ from regviz.core.presets import load_preset
 from regviz.gui import session_file
 from regviz.gui.history import History
 from regviz.gui.replay import ReplayState
-from regviz.gui.session import EpochRows, LiveState, build_run, initial_frame, make_frame
+from regviz.core.records import EpochTable
+from regviz.gui.session import LiveState, build_run, initial_frame, make_frame
 from regviz.gui.session_file import SessionError, read_session, restore_live_state, save_session, session_from_state
 
 SEED_METHODS = ("l1",)
@@ -90,7 +91,7 @@ def _synthetic_long_run(methods, steps, offers=3000, seed=0):
     data = np.abs(rng.normal(3.0, 2.0, (steps, k)))
     data[steps // 3, 0] = 500.0  # a spike the merged rows must keep
     penalty = np.abs(rng.normal(1.0, 0.1, (steps, k)))
-    epochs = EpochRows.of([EpochRecord(s // per_epoch, s, np.abs(rng.normal(20.0, 5.0, k)), np.ones(k))
+    epochs = EpochTable.of([EpochRecord(s // per_epoch, s, np.abs(rng.normal(20.0, 5.0, k)), np.ones(k))
                    for s in range(per_epoch, steps + 1, per_epoch)], k)
     state = LiveState(state.setup)
     frame = make_frame(engine, state.setup, 1, [])
@@ -99,7 +100,7 @@ def _synthetic_long_run(methods, steps, offers=3000, seed=0):
         snap = dataclasses.replace(frame.snapshot, step=int(step), epoch=int(step) // per_epoch,
                                    weights=tuple(w + rng.normal(0, 0.1, w.shape) for w in frame.snapshot.weights))
         state.apply(dataclasses.replace(frame, snapshot=snap, data_loss=np.zeros((0, k)),
-                                        penalty=np.zeros((0, k)), epochs=EpochRows.empty(k)))
+                                        penalty=np.zeros((0, k)), epochs=EpochTable.empty(k)))
     return cfg, state, data, penalty
 
 
