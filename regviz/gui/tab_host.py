@@ -19,11 +19,35 @@ def scrolled(page: QtWidgets.QWidget) -> QtWidgets.QScrollArea:
     return area
 
 
+class AfterFirstPaint(QtCore.QObject):
+    """Calls back once, on the turn of the event loop after the watched widget's first paint (a
+    window paints all its widgets in one pass), or after `latest_ms` if no paint comes."""
+
+    def __init__(self, widget: QtWidgets.QWidget, callback, latest_ms: int = 500):
+        super().__init__(widget)
+        self._widget, self._callback, self._done = widget, callback, False
+        widget.installEventFilter(self)
+        QtCore.QTimer.singleShot(latest_ms, self, self._fire)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.Paint and not self._done:
+            QtCore.QTimer.singleShot(0, self, self._fire)
+        return False
+
+    def _fire(self) -> None:
+        if not self._done:
+            self._done = True
+            self._widget.removeEventFilter(self)
+            self._callback()
+
+
 class TabHost:
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if self._unbuilt_tabs:  # after the first paint, one page per turn of the event loop
-            QtCore.QTimer.singleShot(0, self._build_next_tab)
+        if self._unbuilt_tabs and getattr(self, "_tabs_pending", None) is None:
+            # after the first paint (building them at show delayed it by ~0.1 s), one page per
+            # turn of the event loop
+            self._tabs_pending = AfterFirstPaint(self, self._build_next_tab)
 
     def _build_next_tab(self) -> None:
         if self._unbuilt_tabs:

@@ -350,3 +350,27 @@ def test_the_other_tabs_are_built_after_the_first_paint_or_when_clicked(qtbot):
         assert win.findChild(QtWidgets.QWidget, "unbuiltTab") is None or not win.findChild(QtWidgets.QWidget, "unbuiltTab").isVisible()
     finally:
         win.close()
+
+
+def test_the_live_canvases_paint_before_any_other_tab_is_built(qtbot):
+    """The other tabs cost ~0.1 s to build: they wait for the window's first paint (they used to be
+    built at show, before it)."""
+    win = MainWindow(load_preset("seed"), "seed")
+    qtbot.addWidget(win)
+    unbuilt_at_first_paint: list[int] = []
+
+    class FirstPaint(QtCore.QObject):
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+            if event.type() == QtCore.QEvent.Type.Paint and not unbuilt_at_first_paint:
+                unbuilt_at_first_paint.append(len(win._unbuilt_tabs))
+            return False
+
+    watcher = FirstPaint()
+    win.fit_view.graphics.viewport().installEventFilter(watcher)
+    try:
+        win.show()
+        qtbot.waitUntil(lambda: bool(unbuilt_at_first_paint) and not win._unbuilt_tabs, timeout=30000)
+        assert unbuilt_at_first_paint == [4]
+    finally:
+        win.fit_view.graphics.viewport().removeEventFilter(watcher)
+        win.close()
