@@ -32,7 +32,7 @@ COMPARE = {1: None, 2: ("l1", "l2"), 4: ("none", "l1", "l2", "elasticnet")}
 # ---------------------------------------------------------------- launch (in a child process)
 def launch_child(t0: float) -> None:
     """Runs in its own process: the window as `regviz gui` builds it, timed against t0."""
-    from regviz.gui.app import make_application, start_trainer_early
+    from regviz.gui.app import destroy_window, make_application, start_trainer_early
 
     start_trainer_early()  # as `regviz gui` does, before Qt's widgets and pyqtgraph load
     app = make_application(offscreen=True)
@@ -70,7 +70,7 @@ def launch_child(t0: float) -> None:
     window.show()
     app.exec()
     timer.stop()
-    window.close()
+    destroy_window(window)
     app.processEvents()
     print(json.dumps({"paint": times.get("paint"), "step": times.get("step"), **times.get("modules", {})}))
 
@@ -116,7 +116,7 @@ def headless_steps_per_second(cfg, methods, seconds: float) -> float:
 
 def windowed(cfg, methods, seconds: float):
     from PySide6 import QtCore
-    from regviz.gui.app import make_application
+    from regviz.gui.app import destroy_window, make_application
     from regviz.gui.main_window import MainWindow
 
     app = make_application(offscreen=True)
@@ -162,7 +162,7 @@ def windowed(cfg, methods, seconds: float):
     frames = controller.frames_drawn - frames_before
     models = controller.state.setup.size
     controller.pause()
-    window.close()
+    destroy_window(window)
     app.processEvents()
     after_first_second = [g for g, t in gaps if t > 1.0] or [0.0]
     if os.environ.get("REGVIZ_BENCH_GAPS"):

@@ -13,7 +13,7 @@ import time
 def main() -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from regviz.core.presets import load_preset
-    from regviz.gui.app import make_application
+    from regviz.gui.app import destroy_window, make_application
     from regviz.gui.main_window import MainWindow
 
     app = make_application(offscreen=True)
@@ -31,8 +31,7 @@ def main() -> None:
         app.processEvents()
     trained = {name: name in sys.modules for name in ("torch", "numba")}
     step = window.controller.state.step
-    window.close()
-    app.processEvents()
+    destroy_window(window)
     print(json.dumps({"shown": shown, "trained": trained, "step": step}), flush=True)
 
 

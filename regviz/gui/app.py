@@ -22,6 +22,17 @@ def make_application(offscreen: bool = False):
     return app
 
 
+def destroy_window(window) -> None:
+    """Close and destroy a window now, while Python is whole: left to interpreter exit, a canvas
+    item whose Python override Qt still calls crashed the process after its work was done (about
+    one exit in ten for a script that builds the window and returns)."""
+    from PySide6 import QtCore
+
+    window.close()
+    window.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+
+
 def start_trainer_early() -> None:
     """Spawn the window's trainer before the plotting libraries load and the window is built: its
     engine is ready about when the window shows (the window's first worker adopts it)."""

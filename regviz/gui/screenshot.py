@@ -107,7 +107,7 @@ def run_screenshot(config: ExperimentConfig, preset: str, steps: int, out: Path,
 
 
 def _shoot(app, config, preset, steps, out, svg, compare, size, scale, session, step) -> list[Path]:
-    from PySide6 import QtCore
+    from regviz.gui.app import destroy_window
     from regviz.gui.main_window import MainWindow
 
     window = MainWindow(config, preset)
@@ -132,11 +132,7 @@ def _shoot(app, config, preset, steps, out, svg, compare, size, scale, session, 
         app.processEvents()
         return window.export_all(str(out), svg=svg, scale=scale)
     finally:
-        window.close()
-        # Destroy the window now, while Python is whole: torn down at interpreter exit, a canvas
-        # item whose Python override Qt still calls can crash the process after its work is done.
-        window.deleteLater()
-        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        destroy_window(window)
 
 
 def _train(controller, steps: int) -> None:
