@@ -3,7 +3,8 @@
 A frame at full speed holds ~0.5 MB of per-step losses. `Connection.send` pickles it into one
 bytes object first: measured in the trainer, that pickling took 0.6 ms a frame, as long as building
 the frame. Pickle protocol 5 hands the arrays' buffers over instead ("out of band"); they go down
-the pipe straight from the arrays, and are read into writable buffers on the other side.
+the pipe straight from the arrays, and are read into writable buffers on the other side (an
+array arrives writable if it was writable when sent, as every array of a frame is).
 
 One event is one message: the count and sizes of the out-of-band buffers, then the pickle; then one
 message per buffer.

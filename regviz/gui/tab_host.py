@@ -38,7 +38,8 @@ class AfterFirstPaint(QtCore.QObject):
         if not self._done:
             self._done = True
             self._widget.removeEventFilter(self)
-            self._callback()
+            if self._widget.isVisible():  # closed before it painted: nothing to build for
+                self._callback()
 
 
 class TabHost:

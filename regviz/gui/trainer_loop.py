@@ -164,6 +164,7 @@ class TrainerLoop:
             self.pending_steps += int(payload)
         elif name == "members":
             self.engine.set_members(payload)
+            self.chunk = 1  # another penalty or L1 rule may cost more per step: size the calls anew
             self._emit(force=not self.running)
         elif name == "activation":
             self.engine.set_activation(payload)

@@ -16,14 +16,27 @@ EVENT_PIPE_BYTES = 1 << 20  # a frame at full speed is ~0.5 MB; Linux's default 
 def widen_pipe(connection, size: int = EVENT_PIPE_BYTES) -> int:
     """Let the trainer write a whole frame without waiting: with the default 64 KiB pipe, its
     write blocked until the window's relay thread, competing for the GIL with the painting,
-    had read most of it (about 5 % of the trainer's time at four models). Returns the size the
-    pipe now has; 0 where the system cannot tell (not Linux) and nothing changes."""
+    had read most of it (about 5 % of the trainer's time at four models). Asks for `size`, or
+    for the system's cap (/proc/sys/fs/pipe-max-size) when that is lower; returns the size the
+    pipe has, 0 where the system cannot tell (not Linux)."""
     try:
         import fcntl
 
-        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, size)
-        return fcntl.fcntl(connection.fileno(), fcntl.F_GETPIPE_SZ)
-    except (ImportError, AttributeError, OSError):  # not Linux, or above /proc/sys/fs/pipe-max-size
+        set_size, get_size = fcntl.F_SETPIPE_SZ, fcntl.F_GETPIPE_SZ
+    except (ImportError, AttributeError):  # not Linux: pipes keep their size
+        return 0
+    try:
+        with open("/proc/sys/fs/pipe-max-size") as cap:
+            size = min(size, int(cap.read()))
+    except (OSError, ValueError):
+        pass
+    try:
+        fcntl.fcntl(connection.fileno(), set_size, size)
+    except OSError:  # refused: the pipe keeps the size it has
+        pass
+    try:
+        return fcntl.fcntl(connection.fileno(), get_size)
+    except OSError:
         return 0
 
 

@@ -139,6 +139,11 @@ class TrainingWorker(QtCore.QThread):
             except (EOFError, OSError):  # the process closed its end: it is ending
                 self._process.join(2.0)
                 break
+            except Exception as exc:  # an event that cannot be read: the pipe is out of step, end it
+                self._fatal = f"sent an event that could not be read ({type(exc).__name__}: {exc})"
+                self._process.kill()
+                self._process.join(2.0)
+                break
             if kind == "fatal":
                 self._fatal = payload
             else:

@@ -54,8 +54,8 @@ def test_a_trained_frame_arrives_equal_with_its_losses_out_of_band():
     for mine, theirs in zip(got.snapshot.weights, frame.snapshot.weights):
         np.testing.assert_array_equal(mine, theirs)
     big = frame.data_loss.nbytes  # 5000 steps x 2 models x 8 bytes = 80,000 bytes: out of band
-    assert big >= OUT_OF_BAND_BYTES and messages.count(big) == 2  # the losses and the penalties
-    assert got.data_loss.flags.writeable and got.penalty.flags.writeable
+    assert big >= OUT_OF_BAND_BYTES and messages.count(big) >= 2  # the losses and the penalties
+    assert got.data_loss.flags.writeable and got.penalty.flags.writeable and got.prediction.flags.writeable
 
 
 @settings(max_examples=60, deadline=None, derandomize=True)
@@ -66,7 +66,7 @@ def test_any_arrays_and_objects_round_trip(arrays, transpose, text):
     arrays = [a.T if transpose else a for a in arrays]  # Fortran-ordered and strided ones too
     arrays.append(np.arange(20_000.0)[::3])  # a large view that is not contiguous
     (kind, got), _ = _across_a_pipe("state", {"text": text, "arrays": arrays})
-    assert kind == "state" and got["text"] == text
+    assert kind == "state" and got["text"] == text and len(got["arrays"]) == len(arrays)
     for mine, theirs in zip(got["arrays"], arrays):
         assert mine.dtype == theirs.dtype and mine.shape == theirs.shape
         np.testing.assert_array_equal(mine, theirs)

@@ -3,6 +3,8 @@ that process when it fits, and a trainer that does not fit (another engine) is e
 
 from __future__ import annotations
 
+import pytest
+
 from regviz.core.presets import load_preset
 from regviz.gui import trainer_spawn
 from regviz.gui.main_window import MainWindow
@@ -55,7 +57,10 @@ def test_a_whole_frame_fits_in_the_event_pipe_without_a_reader():
         assert size == 0
         return
     with open("/proc/sys/fs/pipe-max-size") as f:
-        assert size >= min(trainer_spawn.EVENT_PIPE_BYTES, int(f.read()))
+        cap = int(f.read())
+    if cap < 256 * 1024:
+        pytest.skip(f"this system caps pipes at {cap} bytes")
+    assert size >= min(trainer_spawn.EVENT_PIPE_BYTES, cap)
     payload = b"x" * (size - 1024)  # room for the length header
     sender = threading.Thread(target=writer.send_bytes, args=(payload,), daemon=True)
     sender.start()

@@ -374,3 +374,12 @@ def test_the_live_canvases_paint_before_any_other_tab_is_built(qtbot):
     finally:
         win.fit_view.graphics.viewport().removeEventFilter(watcher)
         win.close()
+
+
+def test_a_window_closed_before_it_painted_builds_no_other_tab(qtbot):
+    win = MainWindow(load_preset("seed"), "seed")
+    qtbot.addWidget(win)
+    win.show()
+    win.close()  # before the event loop ran: no paint
+    qtbot.waitUntil(lambda: win._tabs_pending._done, timeout=10000)  # the fallback has fired
+    assert len(win._unbuilt_tabs) == 4 and not win.extra_tabs

@@ -129,3 +129,34 @@ def test_stop_while_training_ends_the_process_cooperatively(qtbot):
     assert w.stop(10000)
     assert not w.isRunning()
     assert w._process.exitcode == 0  # it quit on its own when asked, it was not killed
+
+
+def test_an_event_that_cannot_be_read_ends_the_process_and_says_why(qtbot, monkeypatch):
+    """A pipe out of step (a bad header, a buffer of the wrong size) is not a silent end of the
+    relay thread: the process is ended and sigDied names the reason, so the window recovers."""
+    from multiprocessing import BufferTooShort
+
+    from regviz.gui import worker as worker_module
+
+    real = worker_module.recv_event
+    calls = []
+
+    def garbled(connection):
+        event = real(connection)
+        calls.append(event[0])
+        if len(calls) == 2:  # the first frame comes through, the next event is unreadable
+            raise BufferTooShort("a buffer of the wrong size")
+        return event
+
+    monkeypatch.setattr(worker_module, "recv_event", garbled)
+    w = TrainingWorker(frame_interval=1 / 60)
+    w.sigFrame.connect(lambda frame: w.acknowledge(frame.sequence))
+    w.start()
+    try:
+        with qtbot.waitSignal(w.sigDied, timeout=30000) as died:
+            load(w)
+        assert "could not be read" in died.args[0] and "BufferTooShort" in died.args[0]
+        qtbot.waitUntil(lambda: not w.isRunning() and not w._process.is_alive(), timeout=10000)
+        assert w.died and not w.alive
+    finally:
+        w.stop()
