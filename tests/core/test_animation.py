@@ -5,7 +5,8 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+
+from gif_frames import gif_frames
 
 from regviz.core import animation
 from regviz.core.animation import AnimationError, AnimationOptions, frame_indices, frame_steps
@@ -97,14 +98,7 @@ def _write(frames, fps):
 
 
 def _read(data):
-    """Every frame as Pillow composes it (later frames are drawn over the previous one), and its delay."""
-    image = Image.open(io.BytesIO(data))
-    frames, delays = [], []
-    for i in range(image.n_frames):
-        image.seek(i)
-        frames.append(np.asarray(image.convert("RGB")))
-        delays.append(image.info["duration"])
-    return frames, delays
+    return gif_frames(io.BytesIO(data))
 
 
 def _flat(height, width, color):

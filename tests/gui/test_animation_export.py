@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from PySide6 import QtWidgets
 
+from gif_frames import gif_frames
 from layout_check import widget_problems
 from window_helpers import run_steps
 
@@ -26,16 +27,6 @@ def _regviz(*args, cwd):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "regviz", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
-
-
-def _frames(path):
-    image = Image.open(path)
-    frames, delays = [], []
-    for i in range(image.n_frames):
-        image.seek(i)
-        frames.append(np.asarray(image.convert("RGB")))
-        delays.append(image.info["duration"])
-    return frames, delays
 
 
 def _big_saturated_colours(rgb, min_pixels=150):
@@ -80,7 +71,7 @@ def test_cli_animate_compare_frames_steps_and_still_colours(qtbot, tmp_path):
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(out) and done.stderr == ""
-    frames, delays = _frames(out)
+    frames, delays = gif_frames(out)
     assert len(frames) == 3 and delays == [250, 250, 250]  # 1000 / fps ms
     assert frames[0].shape == (SIZE[1], SIZE[0], 3)
     # every frame shows its step: the caption line (the bottom rows) differs from frame to frame
@@ -151,7 +142,7 @@ def test_window_dialog_checks_then_exports_with_progress(qtbot, window, tmp_path
         window.animation_export.job.sigProgress.connect(lambda done, total: progress.append((done, total)))
     assert finished.args == ["done"], window.findChild(object, "errorDialog")
     assert progress and progress[-1] == (3, 3)
-    frames, delays = _frames(out)
+    frames, delays = gif_frames(out)
     assert len(frames) == 3 and frames[0].shape == (320, 480, 3) and delays == [100] * 3
     qtbot.waitUntil(lambda: window.findChild(object, "animationDoneDialog") is not None, timeout=10000)
     assert "MB" in window.findChild(object, "animationDoneDialog").text()

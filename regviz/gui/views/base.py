@@ -48,6 +48,24 @@ def style_plot(plot: pg.PlotItem, theme: Theme) -> None:
         axis.setStyle(tickFont=font)
 
 
+def legend_above_plot(graphics: pg.GraphicsLayoutWidget, theme: Theme, x_label: str, y_label: str):
+    """Clear the canvas and lay out a legend above one styled, labelled plot (the legend flows
+    over lines of its own and never covers the data). Returns (legend, plot)."""
+    from regviz.gui.views.items import FlowLegend
+
+    graphics.clear()
+    layout = graphics.ci
+    layout.setContentsMargins(4, 4, 4, 4)
+    legend = FlowLegend(theme.foreground, theme.pt(9))
+    layout.addItem(legend, row=0, col=0)
+    plot = layout.addPlot(row=1, col=0)
+    style_plot(plot, theme)
+    axis_label(plot, "bottom", x_label, theme)
+    axis_label(plot, "left", y_label, theme)
+    plot.setMenuEnabled(False)
+    return legend, plot
+
+
 def axis_label(plot: pg.PlotItem, side: str, text: str, theme: Theme) -> None:
     plot.setLabel(side, text, color=theme.foreground, size=theme.pt(9))
 

@@ -15,8 +15,7 @@ import pyqtgraph as pg
 
 
 from regviz.gui.session import LiveState, RunSetup
-from regviz.gui.views.base import (CanvasView, axis_label, member_legend_text, member_pen,  # noqa: F401
-                                   style_plot)
+from regviz.gui.views.base import CanvasView, legend_above_plot, member_legend_text, member_pen
 from regviz.gui.views.items import FlowLegend
 
 # Predictions far outside the view are clipped to this many view heights above/below it: Qt draws
@@ -85,18 +84,8 @@ class FitView(CanvasView):
         self._setup = setup
         self._style_key = None
         theme = self.theme
-        self.graphics.clear()
-        layout = self.graphics.ci
-        layout.setContentsMargins(4, 4, 4, 4)
-        # the legend sits above the plot, never over the data
-        self.legend = FlowLegend(theme.foreground, theme.pt(9))
-        layout.addItem(self.legend, row=0, col=0)
-        plot = layout.addPlot(row=1, col=0)
+        self.legend, plot = legend_above_plot(self.graphics, theme, "x", "y")
         self.plot = plot
-        style_plot(plot, theme)
-        axis_label(plot, "bottom", "x", theme)
-        axis_label(plot, "left", "y", theme)
-        plot.setMenuEnabled(False)
         scale = theme.font_scale
 
         ds = setup.dataset

@@ -15,8 +15,8 @@ from PySide6 import QtCore
 
 from regviz.core.geometry import START_BOX, Scene
 from regviz.gui import geometry_caption as text
-from regviz.gui.views.base import CanvasView, axis_label, method_pen, style_plot
-from regviz.gui.views.items import FlowLegend, WrapLabel
+from regviz.gui.views.base import CanvasView, legend_above_plot, method_pen
+from regviz.gui.views.items import WrapLabel
 
 SYMBOLS = {"none": "star", "l1": "d", "l2": "o", "elasticnet": "s"}
 DRAW_ORDER = ("none", "l2", "elasticnet", "l1")  # L1 on top: its optimum on the axis is the lesson
@@ -74,17 +74,8 @@ class GeometryView(CanvasView):
     def rebuild(self) -> None:
         """Every item anew for the current theme, then filled from the current scene."""
         theme = self.theme
-        self.graphics.clear()
-        layout = self.graphics.ci
-        layout.setContentsMargins(4, 4, 4, 4)
-        self.legend = FlowLegend(theme.foreground, theme.pt(9))
-        layout.addItem(self.legend, row=0, col=0)
-        plot = layout.addPlot(row=1, col=0)
+        self.legend, plot = legend_above_plot(self.graphics, theme, "w₁", "w₂")
         self.plot = plot
-        style_plot(plot, theme)
-        axis_label(plot, "bottom", "w₁", theme)
-        axis_label(plot, "left", "w₂", theme)
-        plot.setMenuEnabled(False)
         plot.setAspectLocked(True, ratio=1.0)
         axis_pen = pg.mkPen(theme.muted, width=theme.width(1.0))
         for angle in (0, 90):  # the axes through the origin, where L1 puts its zeros
@@ -111,7 +102,7 @@ class GeometryView(CanvasView):
         plot.addItem(self.start_item)
         self.start_item.sigPositionChanged.connect(self._on_start_dragged)
         self.caption = WrapLabel("", justify="left", color=theme.foreground, size=theme.pt(9))
-        layout.addItem(self.caption, row=2, col=0)
+        self.graphics.ci.addItem(self.caption, row=2, col=0)
         plot.vb.sigStateChanged.connect(self._on_view_state_changed)
         self.legend.sigSampleClicked.connect(self._on_legend_clicked)
         self.reset_view()
